@@ -1,0 +1,28 @@
+namespace Denoising.Flow.Flows;
+
+/// <summary>Helpers for per-sample shapes [C, H, W] where -1 marks a size that is not known yet.</summary>
+internal static class SampleShape
+{
+    public static string Format(long[] shape) =>
+        "[" + string.Join(", ", shape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+
+    public static string Of(TorchSharp.torch.Tensor tensor) => Format(tensor.shape);
+
+    /// <summary>Checks a rank-3 per-sample shape with <paramref name="channels"/> channels.</summary>
+    public static void RequireChannels(string layer, long[] shape, long channels)
+    {
+        if (shape.Length != 3)
+            throw new ArgumentException($"{layer} expects a per-sample shape [C, H, W] but got {Format(shape)}.", nameof(shape));
+        if (shape[0] != channels)
+            throw new ArgumentException($"{layer} expects {channels} channels but got per-sample shape {Format(shape)}.", nameof(shape));
+    }
+
+    /// <summary>Halves a spatial size that must be even (or unknown).</summary>
+    public static long Half(string layer, long[] shape, long size, string what)
+    {
+        if (size < 0) return -1;
+        if (size % 2 != 0)
+            throw new ArgumentException($"{layer} needs an even {what}, got per-sample shape {Format(shape)}.", nameof(shape));
+        return size / 2;
+    }
+}
