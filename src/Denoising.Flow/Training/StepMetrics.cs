@@ -1,0 +1,4 @@
+namespace Denoising.Flow.Training;
+
+/// <summary>What one optimizer step measured (plain doubles, read inside the step's dispose scope).</summary>
+internal readonly record struct StepMetrics(double Loss, double DataTerm, double PriorTerm, double BitsPerDim, double PriorWeight, double LearningRate);
