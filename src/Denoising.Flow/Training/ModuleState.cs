@@ -13,7 +13,7 @@ internal static class ModuleState
         return stream.ToArray();
     }
 
-    public static byte[] Save(optim.Optimizer optimizer)
+    public static byte[] Save(TorchSharp.Modules.OptimizerHelper optimizer)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
@@ -34,7 +34,7 @@ internal static class ModuleState
         }
     }
 
-    public static void Load(optim.Optimizer optimizer, byte[] state, string path)
+    public static void Load(TorchSharp.Modules.OptimizerHelper optimizer, byte[] state, string path)
     {
         try
         {

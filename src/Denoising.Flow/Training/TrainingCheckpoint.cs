@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Training;
+
+/// <summary>Resumable training state: configuration, step, extra state, model weights and optimizer state in one atomic file.</summary>
+internal static class TrainingCheckpoint
+{
+    public sealed record State(long Step, double TrainingSeconds, Dictionary<string, double> Values);
+
+    public static void Save(string path, string kind, string configJson, State state, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer) =>
+        CheckpointFile.Write(path, kind, configJson, Json.Write(state), ModuleState.Save(model), ModuleState.Save(optimizer));
+
+    /// <summary>
+    /// Restores <paramref name="model"/> and <paramref name="optimizer"/> from <paramref name="path"/> when it exists.
+    /// The stored architecture must equal <paramref name="architectureJson"/>: resuming into another architecture is refused.
+    /// </summary>
+    public static State? TryResume(string path, string kind, Func<string, string> architectureOf, string architectureJson, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer)
+    {
+        if (!File.Exists(path)) return null;
+        var contents = CheckpointFile.Read(path, kind);
+        string stored = architectureOf(contents.ConfigJson);
+        if (stored != architectureJson)
+            throw new CheckpointException(path, $"it was trained with another architecture ({stored}) than the one configured ({architectureJson}). Use another checkpoint path or the same architecture.");
+        if (contents.Sections.Count != 2) throw new CheckpointException(path, "it does not hold weights and optimizer state.");
+        ModuleState.Load(model, contents.Sections[0], path);
+        ModuleState.Load(optimizer, contents.Sections[1], path);
+        return Json.Read<State>(contents.StateJson, path);
+    }
+}
