@@ -32,58 +32,13 @@ internal readonly record struct SourceLayout(bool IsGray, bool HasAlpha, int Bit
         }
     }
 
-    /// <summary>Reads PhotometricInterpretation (262), BitsPerSample (258) and ExtraSamples (338) from the first IFD of a classic TIFF.</summary>
     private static SourceLayout TiffLayout(byte[] data)
     {
-        var fallback = new SourceLayout(false, false, 8);
-        if (data.Length < 8 || data[0] != data[1] || (data[0] != (byte)'I' && data[0] != (byte)'M'))
-        {
-            return fallback;
-        }
-
-        bool little = data[0] == (byte)'I';
-        ushort U16(int at) => little ? BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(at)) : BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(at));
-        uint U32(int at) => little ? BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at)) : BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(at));
-        if (U16(2) != 42)
-        {
-            return fallback; // BigTIFF or damaged: let the decoder decide, read as color.
-        }
-
-        long ifd = U32(4);
-        if (ifd + 2 > data.Length)
-        {
-            return fallback;
-        }
-
-        int count = U16((int)ifd);
-        bool gray = false, alpha = false;
-        int bits = 8;
-        for (int i = 0; i < count; i++)
-        {
-            int entry = (int)ifd + 2 + (12 * i);
-            if (entry + 12 > data.Length)
-            {
-                break;
-            }
-
-            ushort tag = U16(entry);
-            uint n = U32(entry + 4);
-            if (tag == 262)
-            {
-                gray = U16(entry + 8) is 0 or 1;
-            }
-            else if (tag == 258)
-            {
-                long at = n <= 2 ? entry + 8 : U32(entry + 8);
-                bits = at + 2 <= data.Length && U16((int)at) > 8 ? 16 : 8;
-            }
-            else if (tag == 338)
-            {
-                alpha = true;
-            }
-        }
-
-        return new SourceLayout(gray, alpha, bits);
+        // Unparsable headers (BigTIFF, damage) read as 8-bit color; the decoder has the last word.
+        var tiff = TiffHeader.TryParse(data);
+        return tiff is null
+            ? new SourceLayout(false, false, 8)
+            : new SourceLayout(tiff.Photometric is 0 or 1, tiff.HasExtraSamples, tiff.BitsPerSample > 8 ? 16 : 8);
     }
 
     /// <summary>The alpha flag of a VP8X header, or the alpha_is_used bit of a lossless VP8L header.</summary>

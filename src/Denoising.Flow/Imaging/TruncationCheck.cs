@@ -5,11 +5,10 @@ namespace Denoising.Flow.Imaging;
 /// <summary>
 /// Container-level checks that a file is complete. Several ImageSharp 2.x decoders silently decode a cut file
 /// (JPEG, WebP, BMP, GIF, PNG without IEND), so reads check the container before decoding.
-/// TIFF has no such check: its decoder fails on missing strips by itself.
 /// </summary>
 internal static class TruncationCheck
 {
-    public static bool IsTruncated(string format, ReadOnlySpan<byte> data) => format switch
+    public static bool IsTruncated(string format, byte[] data) => format switch
     {
         "PNG" => !HasPngEnd(data),
         "JPEG" => JpegIsTruncated(data),
@@ -17,6 +16,7 @@ internal static class TruncationCheck
         "WEBP" => data.Length < 12 || data.Length < 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]),
         "BMP" => data.Length < 6 || data.Length < BinaryPrimitives.ReadUInt32LittleEndian(data[2..]),
         "TGA" => TgaIsTruncated(data),
+        "TIFF" => TiffHeader.TryParse(data) is { } tiff && tiff.DataEnd > data.Length,
         _ => false,
     };
 
@@ -164,7 +164,7 @@ internal static class TruncationCheck
 
     private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 7) + 1) : 0;
 
-    /// <summary>Uncompressed TGA (image types 1 to 3): the file must hold every pixel.</summary>
+    /// <summary>TGA, uncompressed (types 1 to 3) or run-length encoded (9 to 11): the file must hold every pixel.</summary>
     private static bool TgaIsTruncated(ReadOnlySpan<byte> data)
     {
         if (data.Length < 18)
@@ -172,13 +172,33 @@ internal static class TruncationCheck
             return true;
         }
 
-        if (data[2] is not (1 or 2 or 3))
+        long colorMap = data[1] == 0 ? 0 : BinaryPrimitives.ReadUInt16LittleEndian(data[5..]) * (long)((data[7] + 7) / 8);
+        long pixels = (long)BinaryPrimitives.ReadUInt16LittleEndian(data[12..]) * BinaryPrimitives.ReadUInt16LittleEndian(data[14..]);
+        int pixelSize = (data[16] + 7) / 8;
+        long pos = 18 + data[0] + colorMap;
+        if (data[2] is 1 or 2 or 3)
+        {
+            return data.Length < pos + (pixels * pixelSize);
+        }
+
+        if (data[2] is not (9 or 10 or 11))
         {
             return false;
         }
 
-        long colorMap = data[1] == 0 ? 0 : BinaryPrimitives.ReadUInt16LittleEndian(data[5..]) * (long)((data[7] + 7) / 8);
-        long pixels = (long)BinaryPrimitives.ReadUInt16LittleEndian(data[12..]) * BinaryPrimitives.ReadUInt16LittleEndian(data[14..]);
-        return data.Length < 18 + data[0] + colorMap + (pixels * ((data[16] + 7) / 8));
+        while (pixels > 0)
+        {
+            if (pos >= data.Length)
+            {
+                return true;
+            }
+
+            byte packet = data[(int)pos++];
+            int run = (packet & 0x7F) + 1;
+            pos += (packet & 0x80) != 0 ? pixelSize : (long)run * pixelSize;
+            pixels -= run;
+        }
+
+        return pos > data.Length;
     }
 }
