@@ -48,7 +48,14 @@ internal static class ImageDecoding
         }
 
         string formatName = format.Name.ToUpperInvariant();
-        return new Header(format, formatName, info, SourceLayout.Of(format, info, data));
+        try
+        {
+            return new Header(format, formatName, info, SourceLayout.Of(format, info, data));
+        }
+        catch (Exception ex) when (IsDecoderFailure(ex))
+        {
+            throw Corrupt(name, ex);
+        }
     }
 
     public static Tensor Decode(byte[] data, string name, ImageReadOptions options, ILogger logger)
@@ -61,7 +68,17 @@ internal static class ImageDecoding
                 $"Cannot read image '{name}': it is too large: the header claims {header.Info.Width}x{header.Info.Height} = {pixels} pixels, more than MaxPixels = {options.MaxPixels}.");
         }
 
-        if (TruncationCheck.IsTruncated(header.FormatName, data))
+        bool truncated;
+        try
+        {
+            truncated = TruncationCheck.IsTruncated(header.FormatName, data);
+        }
+        catch (Exception ex) when (IsDecoderFailure(ex))
+        {
+            throw Corrupt(name, ex);
+        }
+
+        if (truncated)
         {
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
         }
