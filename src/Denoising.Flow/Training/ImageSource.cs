@@ -23,9 +23,6 @@ public abstract class ImageSource
     /// <summary>Loads the images as float32 CPU tensors [channels, H, W].</summary>
     internal abstract IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger);
 
-    private static ImageReadOptions ModeFor(int channels, ImageReadOptions? options) =>
-        new() { MaxPixels = options?.MaxPixels ?? ImageReadOptions.DefaultMaxPixels, ColorMode = channels == 1 ? ImageColorMode.Grayscale : ImageColorMode.Color };
-
     private sealed class FolderSource(string folder) : ImageSource
     {
         public override string Description => $"folder '{folder}'";
@@ -41,8 +38,21 @@ public abstract class ImageSource
         internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger)
         {
             if (files.Length == 0) throw new ArgumentException("The list of image files is empty.");
-            var options = ModeFor(channels, readOptions);
-            return files.Select(f => (f, ImageIO.Read(f, options, logger))).ToArray();
+            var options = new ImageReadOptions { MaxPixels = readOptions?.MaxPixels ?? ImageReadOptions.DefaultMaxPixels, ColorMode = ImageColorMode.Auto };
+            var result = new List<(string, Tensor)>();
+            foreach (var file in files)
+            {
+                var image = ImageIO.Read(file, options, logger);
+                if (image.shape[0] != channels)
+                {
+                    image.Dispose();
+                    throw new ArgumentException(
+                        $"Image '{file}' has {(channels == 1 ? "3 channels (color)" : "1 channel (grayscale)")} but the model takes {channels} channel(s) " +
+                        $"({(channels == 1 ? "grayscale" : "color")}): convert the images or configure a model with matching channels.");
+                }
+                result.Add((file, image));
+            }
+            return result;
         }
     }
 
@@ -64,7 +74,7 @@ public abstract class ImageSource
                     throw new ArgumentException($"Image {name} has {image.shape[0]} channel(s) but the model takes {channels}.");
                 using var scope = NewDisposeScope();
                 var copy = image.detach().to(ScalarType.Float32).cpu().clone();
-                if (copy.isnan().any().ToBoolean()) throw new ArgumentException($"Image {name} contains NaN values.");
+                if (copy.isnan().any().item<bool>()) throw new ArgumentException($"Image {name} contains NaN values.");
                 result.Add((name, copy.MoveToOuterDisposeScope()));
             }
             return result;

@@ -1,0 +1,194 @@
+using Denoising.Flow.Blur;
+using Denoising.Flow.Imaging;
+using Denoising.Flow.Training;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Denoising;
+
+/// <summary>
+/// A trained denoiser D. Denoises tensors of any size (reflect padding, seamless tiles) and image files.
+/// Immutable once built; concurrent <c>Denoise</c> calls from several threads are safe (inference only, no shared state).
+/// </summary>
+public sealed class Denoiser : IDisposable
+{
+    private const string Kind = "Denoiser";
+    private readonly DenoiserNetwork network;
+    private readonly ScalarType dtype;
+
+    internal Denoiser(DenoiserNetwork network, IBlurKernel blur, DenoiserInfo info)
+    {
+        this.network = network;
+        Blur = blur;
+        Info = info;
+        network.eval();
+        foreach (var p in network.parameters()) p.requires_grad = false;
+        var first = network.parameters().First();
+        Device = first.device;
+        dtype = first.dtype;
+    }
+
+    /// <summary>The network architecture.</summary>
+    public DenoiserNetworkOptions Network => network.Options;
+
+    /// <summary>The blur kernel of the data term it was trained with.</summary>
+    public IBlurKernel Blur { get; }
+
+    /// <summary>How it was trained.</summary>
+    public DenoiserInfo Info { get; }
+
+    /// <summary>The device of its weights.</summary>
+    public Device Device { get; }
+
+    /// <summary>Image channels of the model. A grayscale model also denoises color images, channel by channel.</summary>
+    public int Channels => network.Options.Channels;
+
+    /// <summary>
+    /// Denoises [C, H, W] or [B, C, H, W] (any H, W; values on the [0, 1] scale, noise may leave that range).
+    /// The result has the input's shape, dtype and device.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong rank, a channel count the model cannot take, or NaN values.</exception>
+    public Tensor Denoise(Tensor image, DenoiseOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        options ??= DenoiseOptions.Default;
+        options.Validate();
+        if (image.dim() is not (3 or 4))
+            throw new ArgumentException($"Expected an image [C, H, W] or a batch [B, C, H, W], got shape [{string.Join(", ", image.shape)}].", nameof(image));
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        var batch = image.dim() == 3 ? image.unsqueeze(0) : image;
+        long c = batch.shape[1];
+        if (c != Channels && !(Channels == 1 && c == 3))
+            throw new ArgumentException($"The denoiser takes {Channels}-channel images, got shape [{string.Join(", ", image.shape)}].", nameof(image));
+        if (batch.isnan().any().item<bool>()) throw new ArgumentException("The image contains NaN values.", nameof(image));
+
+        var work = batch.to(dtype).to(Device);
+        if (c != Channels) work = work.reshape(-1, 1, batch.shape[2], batch.shape[3]); // grayscale model on color: per channel
+        var result = options.SelfEnsemble ? Ensemble(work, options.TileSize) : Tiled(work, options.TileSize);
+        if (c != Channels) result = result.reshape(batch.shape);
+        if (options.ClipOutput) result = result.clamp(0, 1);
+        if (image.dim() == 3) result = result.squeeze(0);
+        return result.to(image.dtype).to(image.device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Reads an image file, denoises it and writes a PNG (folders created; written atomically).</summary>
+    /// <exception cref="ImageReadException">The input is not a readable image.</exception>
+    public void DenoiseFile(string inputPath, string outputPath, DenoiseOptions? options = null, PngBitDepth bitDepth = PngBitDepth.Bit8, ILogger? logger = null)
+    {
+        using var scope = NewDisposeScope();
+        var image = ImageIO.Read(inputPath, new ImageReadOptions { ColorMode = ImageColorMode.Auto }, logger);
+        if (Channels == 3 && image.shape[0] == 1) image = image.expand(3, -1, -1);
+        var denoised = Denoise(image, options);
+        ImageIO.WritePng(denoised, outputPath, bitDepth);
+    }
+
+    /// <summary>Saves architecture, blur kernel, training record and weights to one file, atomically.</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var config = new StoredConfig(Network, Blur.Name, ToJagged(Blur.GetTaps()));
+        CheckpointFile.Write(path, Kind, Json.Write(config), Json.Write(Info), ModuleState.Save(network));
+    }
+
+    /// <summary>Loads a denoiser saved by <see cref="Save"/> onto <paramref name="device"/> (default: <see cref="Devices.Default"/>).</summary>
+    /// <exception cref="CheckpointException">The file is not a denoiser, is corrupt, or its weights do not fit its architecture.</exception>
+    public static Denoiser Load(string path, Device? device = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var contents = CheckpointFile.Read(path, Kind);
+        var config = Json.Read<StoredConfig>(contents.ConfigJson, path);
+        var problems = config.Network.Problems();
+        if (problems.Count > 0) throw new CheckpointException(path, "its architecture is invalid: " + string.Join(" ", problems));
+        IBlurKernel blur;
+        try
+        {
+            blur = BlurKernels.FromDescriptor(config.BlurName, FromJagged(config.BlurTaps));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointException(path, "its blur kernel is invalid: " + e.Message, e);
+        }
+        var info = Json.Read<DenoiserInfo>(contents.StateJson, path);
+        if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
+        var network = new DenoiserNetwork(config.Network);
+        ModuleState.Load(network, contents.Sections[0], path);
+        network.to(Devices.Require(device ?? Devices.Default()));
+        return new Denoiser(network, blur, info);
+    }
+
+    /// <summary>Releases the native memory of the weights.</summary>
+    public void Dispose() => network.Dispose();
+
+    internal Tensor Forward(Tensor batch) => network.forward(batch);
+
+    /// <summary>Whole-image result computed tile by tile: reflect-pad by the receptive radius, keep each tile's core.</summary>
+    private Tensor Tiled(Tensor batch, int tileSize)
+    {
+        int margin = network.Options.ReceptiveRadius;
+        long h = batch.shape[2], w = batch.shape[3];
+        var mode = h > margin && w > margin ? PaddingModes.Reflect : PaddingModes.Replicate;
+        var padded = nn.functional.pad(batch, new long[] { margin, margin, margin, margin }, mode);
+        if (h <= tileSize && w <= tileSize)
+            return network.forward(padded).narrow(2, margin, h).narrow(3, margin, w);
+
+        var output = empty_like(batch);
+        for (long top = 0; top < h; top += tileSize)
+        {
+            for (long left = 0; left < w; left += tileSize)
+            {
+                using var scope = NewDisposeScope();
+                long th = Math.Min(tileSize, h - top), tw = Math.Min(tileSize, w - left);
+                var tile = padded.narrow(2, top, th + 2 * margin).narrow(3, left, tw + 2 * margin);
+                var core = network.forward(tile).narrow(2, margin, th).narrow(3, margin, tw);
+                output.narrow(2, top, th).narrow(3, left, tw).copy_(core);
+            }
+        }
+        return output;
+    }
+
+    private Tensor Ensemble(Tensor batch, int tileSize)
+    {
+        Tensor? sum = null;
+        for (int s = 0; s < 8; s++)
+        {
+            var t = Transform(batch, s);
+            var back = Untransform(Tiled(t, tileSize), s);
+            sum = sum is null ? back : sum + back;
+        }
+        return sum! / 8;
+    }
+
+    private static Tensor Transform(Tensor x, int s)
+    {
+        if ((s & 4) != 0) x = x.transpose(2, 3);
+        if ((s & 2) != 0) x = x.flip(2);
+        if ((s & 1) != 0) x = x.flip(3);
+        return x.contiguous();
+    }
+
+    private static Tensor Untransform(Tensor x, int s)
+    {
+        if ((s & 1) != 0) x = x.flip(3);
+        if ((s & 2) != 0) x = x.flip(2);
+        if ((s & 4) != 0) x = x.transpose(2, 3);
+        return x;
+    }
+
+    private static double[][] ToJagged(double[,] taps) =>
+        Enumerable.Range(0, taps.GetLength(0)).Select(i => Enumerable.Range(0, taps.GetLength(1)).Select(j => taps[i, j]).ToArray()).ToArray();
+
+    private static double[,] FromJagged(double[][] rows)
+    {
+        var taps = new double[rows.Length, rows.Length == 0 ? 0 : rows[0].Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (rows[i].Length != taps.GetLength(1)) throw new ArgumentException("Blur taps are not rectangular.");
+            for (int j = 0; j < rows[i].Length; j++) taps[i, j] = rows[i][j];
+        }
+        return taps;
+    }
+
+    internal sealed record StoredConfig(DenoiserNetworkOptions Network, string BlurName, double[][] BlurTaps);
+}

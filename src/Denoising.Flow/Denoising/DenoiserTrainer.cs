@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Denoising.Flow.Blur;
+using Denoising.Flow.Imaging;
+using Denoising.Flow.Noise;
+using Denoising.Flow.Prior;
+using Denoising.Flow.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Denoising;
+
+/// <summary>
+/// Fluent configuration of stage 2: the denoiser D trained on noisy images only, with the frozen prior, minimising
+/// <c>mean((B*(D(N) - N))^2) + lambda * (-log f_C(D(N)) / D)</c> per patch (see <see cref="PriorWeight"/> for the scaling).
+/// No clean image is ever used. Mutable; validated when <see cref="Train"/> is called (all problems at once).
+/// </summary>
+/// <example>
+/// <code>
+/// using var denoiser = new DenoiserTrainer(prior)
+///     .WithNoisyImages("data/noisy")
+///     .WithBlur(BlurKernels.Gaussian(0.5, 3))
+///     .WithPriorWeight(PriorWeight.Discrepancy())
+///     .WithSteps(5_000)
+///     .Train(progress, cancellationToken);
+/// denoiser.DenoiseFile("photo.png", "photo.denoised.png");
+/// </code>
+/// </example>
+public sealed class DenoiserTrainer
+{
+    private const string CheckpointKind = "DenoiserTraining";
+    private FlowPrior? prior;
+    private ImageSource? images;
+    private GaussianNoise? syntheticNoise;
+    private long noiseSeed;
+    private IBlurKernel blur = BlurKernels.Identity;
+    private PriorWeight weight = PriorWeight.Discrepancy();
+    private DenoiserNetworkOptions network = new();
+    private int patchSize = 32;
+    private int batchSize = 32;
+    private LearningRateSchedule learningRate = new(1e-3, WarmupSteps: 100);
+    private long? steps;
+    private double? epochs;
+    private TimeSpan? duration;
+    private long seed = 1;
+    private Device? device;
+    private bool augment = true;
+    private double gradientClip = 1.0;
+    private string? checkpointPath;
+    private TimeSpan checkpointInterval = TimeSpan.FromMinutes(3);
+    private ILogger logger = NullLogger.Instance;
+    private ImageReadOptions? readOptions;
+
+    /// <summary>Creates a trainer without a prior (set it with <see cref="WithPrior"/>).</summary>
+    public DenoiserTrainer() { }
+
+    /// <summary>Creates a trainer for <paramref name="prior"/>.</summary>
+    public DenoiserTrainer(FlowPrior prior) => this.prior = prior;
+
+    /// <summary>The frozen clean-image prior f_C.</summary>
+    public DenoiserTrainer WithPrior(FlowPrior value) { prior = value; return this; }
+
+    /// <summary>Noisy training images from a folder.</summary>
+    public DenoiserTrainer WithNoisyImages(string folder) { images = ImageSource.FromFolder(folder); return this; }
+
+    /// <summary>Noisy training images from files.</summary>
+    public DenoiserTrainer WithNoisyImages(IEnumerable<string> files) { images = ImageSource.FromFiles(files); return this; }
+
+    /// <summary>Noisy training images as tensors [C, H, W] (values near [0, 1]).</summary>
+    public DenoiserTrainer WithNoisyImages(IEnumerable<Tensor> tensors) { images = ImageSource.FromTensors(tensors); return this; }
+
+    /// <summary>Noisy training images from any <see cref="ImageSource"/>.</summary>
+    public DenoiserTrainer WithNoisyImages(ImageSource source) { images = source; return this; }
+
+    /// <summary>
+    /// For experiments: the images given are clean, and <paramref name="noise"/> is added ONCE per image (seeded) to make a fixed
+    /// noisy training set; the clean versions are dropped right after and never used.
+    /// </summary>
+    public DenoiserTrainer WithSyntheticNoise(GaussianNoise noise, long seed = 0) { syntheticNoise = noise; noiseSeed = seed; return this; }
+
+    /// <summary>The blur kernel B of the data term (default identity).</summary>
+    public DenoiserTrainer WithBlur(IBlurKernel kernel) { blur = kernel; return this; }
+
+    /// <summary>The prior weight lambda policy (default <see cref="PriorWeight.Discrepancy"/> with estimated noise levels).</summary>
+    public DenoiserTrainer WithPriorWeight(PriorWeight policy) { weight = policy; return this; }
+
+    /// <summary>A constant prior weight lambda.</summary>
+    public DenoiserTrainer WithPriorWeight(double lambda) { weight = PriorWeight.Constant(lambda); return this; }
+
+    /// <summary>The network (channels follow the prior).</summary>
+    public DenoiserTrainer WithNetwork(int residualBlocks, int width) { network = network with { ResidualBlocks = residualBlocks, Width = width }; return this; }
+
+    /// <summary>The network options (channels follow the prior).</summary>
+    public DenoiserTrainer WithNetwork(DenoiserNetworkOptions options) { network = options; return this; }
+
+    /// <summary>Side of the square training patches (a multiple of the prior's 2^levels; default 32).</summary>
+    public DenoiserTrainer WithPatchSize(int size) { patchSize = size; return this; }
+
+    /// <summary>Patches per step (default 32).</summary>
+    public DenoiserTrainer WithBatchSize(int size) { batchSize = size; return this; }
+
+    /// <summary>Adam learning rate with linear warm-up (default 1e-3, 100 steps), optionally with cosine decay over the step budget.</summary>
+    public DenoiserTrainer WithLearningRate(double rate, int warmupSteps = 100, bool cosineDecay = false)
+    {
+        learningRate = new LearningRateSchedule(rate, warmupSteps, cosineDecay);
+        return this;
+    }
+
+    /// <summary>Total optimizer steps (counting steps of a resumed checkpoint).</summary>
+    public DenoiserTrainer WithSteps(long count) { steps = count; epochs = null; return this; }
+
+    /// <summary>Training length in epochs: one epoch shows as many patch pixels as the training images hold.</summary>
+    public DenoiserTrainer WithEpochs(double count) { epochs = count; steps = null; return this; }
+
+    /// <summary>Wall-clock limit of this run (combines with steps: whichever ends first).</summary>
+    public DenoiserTrainer WithDuration(TimeSpan limit) { duration = limit; return this; }
+
+    /// <summary>Seed of parameters, patch sampling and synthetic noise (default 1).</summary>
+    public DenoiserTrainer WithSeed(long value) { seed = value; return this; }
+
+    /// <summary>The device (default: the prior's device).</summary>
+    public DenoiserTrainer OnDevice(Device value) { device = value; return this; }
+
+    /// <summary>Random flips and 90-degree rotations of patches (default on).</summary>
+    public DenoiserTrainer WithAugmentation(bool enabled) { augment = enabled; return this; }
+
+    /// <summary>Gradient norm clipping (default 1).</summary>
+    public DenoiserTrainer WithGradientClipping(double maxNorm) { gradientClip = maxNorm; return this; }
+
+    /// <summary>Periodic, atomic checkpoints (default every 3 minutes, on cancellation and at the end); resumes when the file exists.</summary>
+    public DenoiserTrainer WithCheckpoint(string path, TimeSpan? every = null)
+    {
+        checkpointPath = path;
+        if (every is { } e) checkpointInterval = e;
+        return this;
+    }
+
+    /// <summary>Image decoding options (pixel limit).</summary>
+    public DenoiserTrainer WithImageReadOptions(ImageReadOptions options) { readOptions = options; return this; }
+
+    /// <summary>Where messages go (default: nowhere).</summary>
+    public DenoiserTrainer WithLogger(ILogger value) { logger = value ?? NullLogger.Instance; return this; }
+
+    /// <summary>Trains on a background thread; see <see cref="Train"/>.</summary>
+    public Task<Denoiser> TrainAsync(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Task.Factory.StartNew(() => Train(progress, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Validates, loads the noisy images and trains; runs on the calling thread.</summary>
+    /// <exception cref="ArgumentException">Invalid configuration (all problems listed), channel mismatch, unusable images.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; a checkpoint was written first when a path is set.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN; the last good checkpoint is kept.</exception>
+    public Denoiser Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Validate();
+        var frozen = prior!;
+        var target = Devices.Require(device ?? frozen.Device);
+        var options = network with { Channels = frozen.Channels };
+        var data = LoadNoisyImages(frozen.Channels);
+        var sampler = new PatchSampler(data, patchSize, augment, seed);
+        var sigmas = NoiseLevels(data);
+        long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
+        long? totalSteps = steps ?? (epochs is { } e ? Math.Max(1, (long)Math.Ceiling(e * pixels / ((double)patchSize * patchSize * batchSize))) : null);
+        double blurEnergy = blur.SumOfSquaredTaps;
+        logger.LogInformation("Denoiser: {Count} noisy images from {Source}, blur {Blur}, prior weight {Weight}, network {Blocks}x{Width}, device {Device}",
+            data.Count, images!.Description, blur.Name, weight.Description, options.ResidualBlocks, options.Width, target);
+
+        manual_seed(seed);
+        var model = new DenoiserNetwork(options);
+        model.to(target);
+        var parameters = model.parameters().ToArray();
+        var optimizer = optim.Adam(parameters, lr: learningRate.BaseRate);
+        string architectureJson = Json.Write(new { Network = options, Blur = blur.Name });
+        string configJson = Json.Write(new { Architecture = JsonDocument.Parse(architectureJson).RootElement, Weight = weight.Description, PatchSize = patchSize, BatchSize = batchSize, Seed = seed });
+        long start = 0;
+        double previousSeconds = 0;
+        double? resumedLambda = null;
+        if (checkpointPath is not null)
+        {
+            var resumed = TrainingCheckpoint.TryResume(checkpointPath, CheckpointKind,
+                config => JsonDocument.Parse(config).RootElement.GetProperty("Architecture").GetRawText(), architectureJson, model, optimizer);
+            if (resumed is not null)
+            {
+                start = resumed.Step;
+                previousSeconds = resumed.TrainingSeconds;
+                if (resumed.Values.TryGetValue("lambda", out var l)) resumedLambda = l;
+                logger.LogInformation("Denoiser: resuming from {Path} at step {Step}", checkpointPath, start);
+            }
+        }
+
+        var controller = weight.CreateController(resumedLambda);
+        var model2Prior = frozen.Model;
+        var recent = new Queue<(double Data, double Bpd, double Lambda)>();
+        var clock = Stopwatch.StartNew();
+        var loop = new TrainingLoop
+        {
+            Stage = TrainingStage.Denoiser, Budget = new TrainingBudget(totalSteps, duration), BatchSize = batchSize, Logger = logger,
+            Progress = progress, CheckpointPath = checkpointPath, CheckpointInterval = checkpointInterval,
+        };
+        model.train();
+        long end = loop.Run(start, step =>
+        {
+            using var scope = NewDisposeScope();
+            var (cpuBatch, sources) = sampler.Sample(step, batchSize, CPU);
+            var noisy = cpuBatch.to(target);
+            var sampleSigmas = sources.Select(i => sigmas[i] / 255.0).ToArray();
+            double rate = learningRate.At(step, totalSteps);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            optimizer.zero_grad();
+
+            var output = model.forward(noisy);
+            if (!isfinite(output).all().item<bool>()) return new StepMetrics(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, rate);
+            var dataTerms = blur.Apply(output - noisy).square().mean(new long[] { 1, 2, 3 });
+            double dims = output.shape[1] * output.shape[2] * output.shape[3];
+            var priorTerms = -model2Prior.LogLikelihood(output.clamp(0, 1)) / dims;
+            var lambdas = controller.Weights(step, sampleSigmas, blurEnergy);
+            var lambda = tensor(lambdas, dtype: output.dtype, device: target);
+            var loss = (dataTerms + lambda * priorTerms).mean();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, gradientClip);
+            double lossValue = loss.ToDouble();
+            if (double.IsFinite(lossValue)) optimizer.step();
+
+            var dataValues = dataTerms.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
+            controller.Observe(dataValues, sampleSigmas, blurEnergy);
+            double priorMean = priorTerms.mean().ToDouble();
+            double bpd = (priorMean + Math.Log(256)) / Math.Log(2);
+            recent.Enqueue((dataValues.Average(), bpd, lambdas.Average()));
+            if (recent.Count > 50) recent.Dequeue();
+            return new StepMetrics(lossValue, dataValues.Average(), priorMean, bpd, lambdas.Average(), rate);
+        },
+        (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, configJson,
+            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds,
+                controller.State is { } l ? new Dictionary<string, double> { ["lambda"] = l } : new()), model, optimizer),
+        cancellationToken);
+
+        optimizer.Dispose();
+        var sortedSigmas = sigmas.OrderBy(s => s).ToArray();
+        var info = new DenoiserInfo(end, patchSize, data.Count, weight.Description,
+            recent.Count > 0 ? recent.Last().Lambda : double.NaN,
+            sortedSigmas.Length == 0 ? Array.Empty<double>() : new[] { sortedSigmas[0], sortedSigmas[sortedSigmas.Length / 2], sortedSigmas[^1] },
+            recent.Count > 0 ? recent.Average(r => r.Data) : double.NaN,
+            recent.Count > 0 ? recent.Average(r => r.Bpd) : double.NaN,
+            previousSeconds + clock.Elapsed.TotalSeconds);
+        foreach (var (_, image) in data) image.Dispose();
+        return new Denoiser(model, blur, info);
+    }
+
+    private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels)
+    {
+        var loaded = images!.Load(channels, readOptions, logger);
+        if (syntheticNoise is null) return loaded;
+        var noisy = new List<(string, Tensor)>();
+        for (int i = 0; i < loaded.Count; i++)
+        {
+            var (name, clean) = loaded[i];
+            using var batch = syntheticNoise.Apply(clean.unsqueeze(0), noiseSeed * 1_000_003 + i);
+            noisy.Add((name, batch.Noisy.squeeze(0).clone()));
+            clean.Dispose();
+        }
+        logger.LogInformation("Denoiser: added {Noise} once to each of {Count} images (seed {Seed}); the clean versions were dropped", syntheticNoise, noisy.Count, noiseSeed);
+        return noisy;
+    }
+
+    /// <summary>Per-image noise level (0..255): given, or estimated from each noisy image; empty when the policy needs none.</summary>
+    private double[] NoiseLevels(IReadOnlyList<(string Name, Tensor Image)> data)
+    {
+        if (!weight.NeedsNoiseLevels) return new double[data.Count];
+        if (weight.GivenSigma255 is { } given) return Enumerable.Repeat(given, data.Count).ToArray();
+        var estimates = data.Select(d => NoiseLevelEstimator.Estimate(d.Image)).ToArray();
+        var sorted = estimates.OrderBy(s => s).ToArray();
+        logger.LogInformation("Denoiser: estimated noise levels (0..255): min {Min:F2}, median {Median:F2}, max {Max:F2}",
+            sorted[0], sorted[sorted.Length / 2], sorted[^1]);
+        return estimates.Select(s => Math.Max(s, 0.5)).ToArray();
+    }
+
+    private void Validate()
+    {
+        var problems = new List<string>();
+        if (prior is null) problems.Add("Prior: no prior was given (WithPrior or the constructor).");
+        if (images is null) problems.Add("NoisyImages: no noisy training images were given (WithNoisyImages).");
+        if (blur is null) problems.Add("Blur: the blur kernel is null.");
+        if (weight is null) problems.Add("PriorWeight: the prior weight is null.");
+        problems.AddRange((network with { Channels = prior?.Channels ?? 1 }).Problems());
+        if (prior is not null && (patchSize < 1 || patchSize % prior.SizeMultiple != 0))
+            problems.Add($"PatchSize: must be a positive multiple of the prior's size multiple {prior.SizeMultiple}, got {patchSize}.");
+        if (batchSize < 1) problems.Add($"BatchSize: must be at least 1, got {batchSize}.");
+        if (epochs is { } e && !(e > 0)) problems.Add($"Epochs: must be positive, got {e}.");
+        problems.AddRange(new TrainingBudget(steps ?? (epochs is not null ? 1 : null), duration).Problems());
+        problems.AddRange(learningRate.Problems());
+        if (!(gradientClip > 0)) problems.Add($"GradientClipping: must be positive, got {gradientClip}.");
+        if (checkpointInterval <= TimeSpan.Zero) problems.Add($"CheckpointInterval: must be positive, got {checkpointInterval}.");
+        if (problems.Count > 0)
+            throw new ArgumentException("Invalid denoiser training configuration:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+    }
+}

@@ -1,0 +1,102 @@
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Denoising;
+
+/// <summary>
+/// The prior weight lambda of the stage-2 loss, per image:
+/// <c>loss_i = mean over pixels of (B*(D(N_i) - N_i))^2 + lambda_i * (-log f_C(D(N_i)) / D)</c>,
+/// i.e. both terms are per pixel (per dimension D = C*H*W): the data term is a mean squared error on the [0, 1]
+/// scale and the prior term a negative log-likelihood in nats per dimension. Lambda is therefore independent of
+/// the patch size. The maximum-a-posteriori weight for Gaussian noise of std sigma (on [0, 1]) is
+/// lambda = 2 sigma^2 sum(k^2), k the blur taps.
+/// </summary>
+/// <remarks>Immutable definitions; the trainer creates the run-time state (e.g. the adapted lambda) from them.</remarks>
+public abstract class PriorWeight
+{
+    private PriorWeight() { }
+
+    /// <summary>A short description, stored with the trained denoiser.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>True when the policy needs each training image's noise level (given or estimated).</summary>
+    internal abstract bool NeedsNoiseLevels { get; }
+
+    /// <summary>The noise level (0..255 scale) the user stated, or null to estimate it per image.</summary>
+    internal virtual double? GivenSigma255 => null;
+
+    /// <summary>One lambda for every image and step.</summary>
+    public static PriorWeight Constant(double lambda)
+    {
+        if (!(lambda >= 0) || double.IsInfinity(lambda)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be finite and non-negative.");
+        return new ScheduledWeight(_ => lambda, $"constant({lambda:G4})");
+    }
+
+    /// <summary>Lambda as a function of the step (0-based), e.g. a warm-up.</summary>
+    public static PriorWeight Scheduled(Func<long, double> schedule, string description)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentException.ThrowIfNullOrEmpty(description);
+        return new ScheduledWeight(schedule, $"scheduled({description})");
+    }
+
+    /// <summary>
+    /// The discrepancy principle: lambda is adapted during training (multiplicatively, by <paramref name="adaptationRate"/> per step
+    /// in log space) until the mean blurred residual energy equals the noise energy left after blurring, sigma^2 * sum(k^2).
+    /// Needs no clean image: the noise level is <paramref name="noiseSigma255"/> when given, else estimated from each noisy
+    /// training image (robust median-absolute-deviation estimate on its finest diagonal wavelet band).
+    /// </summary>
+    public static PriorWeight Discrepancy(double? noiseSigma255 = null, double initialLambda = 0.01, double adaptationRate = 0.02)
+    {
+        if (noiseSigma255 is { } s && !(s > 0)) throw new ArgumentOutOfRangeException(nameof(noiseSigma255), s, "The noise level must be positive.");
+        if (!(initialLambda > 0)) throw new ArgumentOutOfRangeException(nameof(initialLambda), initialLambda, "lambda must be positive.");
+        if (!(adaptationRate > 0 && adaptationRate < 1)) throw new ArgumentOutOfRangeException(nameof(adaptationRate), adaptationRate, "The rate must lie in (0, 1).");
+        return new DiscrepancyWeight(noiseSigma255, initialLambda, adaptationRate);
+    }
+
+    /// <summary>
+    /// Per-image MAP weight scaled by <paramref name="gamma"/>: lambda_i = gamma * 2 * sigma_i^2 * sum(k^2), sigma_i given or estimated
+    /// per noisy training image. Keeps one model working across noise levels (blind denoising).
+    /// </summary>
+    public static PriorWeight NoiseAdaptive(double gamma = 1.0, double? noiseSigma255 = null)
+    {
+        if (!(gamma > 0) || double.IsInfinity(gamma)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be positive and finite.");
+        return new NoiseAdaptiveWeight(gamma, noiseSigma255);
+    }
+
+    /// <summary>Creates the run-time state; <paramref name="resumedLambda"/> restores an adapted lambda.</summary>
+    internal abstract PriorWeightController CreateController(double? resumedLambda);
+
+    /// <inheritdoc />
+    public override string ToString() => Description;
+
+    private sealed class ScheduledWeight(Func<long, double> schedule, string description) : PriorWeight
+    {
+        public override string Description => description;
+
+        internal override bool NeedsNoiseLevels => false;
+
+        internal override PriorWeightController CreateController(double? resumedLambda) => new PriorWeightController.Scheduled(schedule);
+    }
+
+    private sealed class DiscrepancyWeight(double? sigma, double initial, double rate) : PriorWeight
+    {
+        public override string Description => $"discrepancy(sigma={(sigma is { } s ? s.ToString("G4") : "estimated")}, initial={initial:G3}, rate={rate:G3})";
+
+        internal override bool NeedsNoiseLevels => true;
+
+        internal override double? GivenSigma255 => sigma;
+
+        internal override PriorWeightController CreateController(double? resumedLambda) => new PriorWeightController.Discrepancy(resumedLambda ?? initial, rate);
+    }
+
+    private sealed class NoiseAdaptiveWeight(double gamma, double? sigma) : PriorWeight
+    {
+        public override string Description => $"noise-adaptive(gamma={gamma:G4}, sigma={(sigma is { } s ? s.ToString("G4") : "estimated")})";
+
+        internal override bool NeedsNoiseLevels => true;
+
+        internal override double? GivenSigma255 => sigma;
+
+        internal override PriorWeightController CreateController(double? resumedLambda) => new PriorWeightController.NoiseAdaptive(gamma);
+    }
+}
