@@ -7,7 +7,7 @@
 //   dotnet run -c Release --project samples/QuickStart [-- --data DIR] [--out DIR] [--scale X]
 using System.Diagnostics;
 using Denoising.Flow.Blur;
-using Denoising.Flow.Denoising;
+using Denoising.Flow.Denoisers;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Imaging;
 using Denoising.Flow.Metrics;

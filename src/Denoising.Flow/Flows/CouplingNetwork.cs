@@ -1,3 +1,4 @@
+using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,6 +21,12 @@ internal sealed class CouplingNetwork : nn.Module<Tensor, Tensor>
         hidden = nn.Conv2d(hiddenChannels, hiddenChannels, 1);
         output = new ZeroConv2d(hiddenChannels, outChannels);
         RegisterComponents();
+    }
+
+    protected override void RegisterComponents()
+    {
+        base.RegisterComponents();
+        this.DetachFromScopes();
     }
 
     public override Tensor forward(Tensor x)

@@ -1,3 +1,4 @@
+using Denoising.Flow.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,6 +55,13 @@ public abstract class InvertibleLayer : nn.Module, IInvertibleLayer
         else if (inputShape.Length != 3)
             throw new ArgumentException($"{Name} expects a per-sample shape [C, H, W] but got {SampleShape.Format(inputShape)}.", nameof(inputShape));
         return (long[])inputShape.Clone();
+    }
+
+    /// <summary>Registers the fields as components and detaches the weights from any open dispose scope, so they live as long as the layer.</summary>
+    protected override void RegisterComponents()
+    {
+        base.RegisterComponents();
+        this.DetachFromScopes();
     }
 
     /// <summary>The channel count of the output (defaults to <see cref="Channels"/>).</summary>

@@ -1,3 +1,4 @@
+using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,6 +24,12 @@ internal sealed class ZeroConv2d : nn.Module<Tensor, Tensor>
         }
         logScale = nn.Parameter(zeros(1, outChannels, 1, 1));
         RegisterComponents();
+    }
+
+    protected override void RegisterComponents()
+    {
+        base.RegisterComponents();
+        this.DetachFromScopes();
     }
 
     public override Tensor forward(Tensor input) => conv.forward(input) * (logScale * 3).exp();

@@ -94,7 +94,7 @@ public sealed class FlowPrior : IDisposable
         if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
         var model = new GlowModel(options);
         ModuleState.Load(model, contents.Sections[0], path);
-        model.to(Devices.Require(device ?? Devices.Default()));
+        model.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
         return new FlowPrior(model, info);
     }
 

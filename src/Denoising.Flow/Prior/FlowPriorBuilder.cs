@@ -146,7 +146,7 @@ public sealed class FlowPriorBuilder
 
         manual_seed(seed);
         var model = new GlowModel(architecture);
-        model.to(target);
+        model.to(target).DetachFromScopes();
         var parameters = model.parameters().ToArray();
         var optimizer = optim.Adam(parameters, lr: learningRate.BaseRate);
         string configJson = Json.Write(new { Architecture = architecture, PatchSize = patchSize, BatchSize = batchSize, Seed = seed });

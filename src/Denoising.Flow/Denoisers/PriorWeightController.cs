@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>Run-time state of a <see cref="PriorWeight"/> during one training run.</summary>
 internal abstract class PriorWeightController

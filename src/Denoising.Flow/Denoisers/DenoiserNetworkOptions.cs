@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>
 /// Architecture of the denoiser D: a ResNet (conv 3x3, <see cref="ResidualBlocks"/> blocks of conv-ReLU-conv with a skip,

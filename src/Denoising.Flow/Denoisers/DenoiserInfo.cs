@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>How a <see cref="Denoiser"/> was trained (saved with it).</summary>
 /// <param name="Steps">Optimizer steps.</param>

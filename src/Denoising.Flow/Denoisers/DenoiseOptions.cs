@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>Options of one <see cref="Denoiser.Denoise(TorchSharp.torch.Tensor, DenoiseOptions?)"/> call.</summary>
 public sealed record DenoiseOptions

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>
 /// The prior weight lambda of the stage-2 loss, per image:

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>
 /// Fluent configuration of stage 2: the denoiser D trained on noisy images only, with the frozen prior, minimising
@@ -168,7 +168,7 @@ public sealed class DenoiserTrainer
 
         manual_seed(seed);
         var model = new DenoiserNetwork(options);
-        model.to(target);
+        model.to(target).DetachFromScopes();
         var parameters = model.parameters().ToArray();
         var optimizer = optim.Adam(parameters, lr: learningRate.BaseRate);
         string architectureJson = Json.Write(new { Network = options, Blur = blur.Name });

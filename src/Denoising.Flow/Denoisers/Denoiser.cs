@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>
 /// A trained denoiser D. Denoises tensors of any size (reflect padding, seamless tiles) and image files.
@@ -114,7 +114,7 @@ public sealed class Denoiser : IDisposable
         if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
         var network = new DenoiserNetwork(config.Network);
         ModuleState.Load(network, contents.Sections[0], path);
-        network.to(Devices.Require(device ?? Devices.Default()));
+        network.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
         return new Denoiser(network, blur, info);
     }
 

@@ -1,8 +1,9 @@
+using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoising;
+namespace Denoising.Flow.Denoisers;
 
 /// <summary>The ResNet denoiser D (see <see cref="DenoiserNetworkOptions"/>): D(x) = x + tail(blocks(head(x))).</summary>
 internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
@@ -26,6 +27,12 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
     }
 
     public DenoiserNetworkOptions Options { get; }
+
+    protected override void RegisterComponents()
+    {
+        base.RegisterComponents();
+        this.DetachFromScopes();
+    }
 
     public override Tensor forward(Tensor input)
     {

@@ -1,0 +1,173 @@
+using Denoising.Flow.Blur;
+using Denoising.Flow.Denoisers;
+using Denoising.Flow.Imaging;
+using Denoising.Flow.Tests.TestSupport;
+using Denoising.Flow.Training;
+using FluentAssertions;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Tests.Denoisers;
+
+public sealed class DenoiserTests : IDisposable
+{
+    private readonly TempFolder folder = new();
+
+    public void Dispose() => folder.Dispose();
+
+    /// <summary>A denoiser with random (non-identity) weights: enough to test the plumbing.</summary>
+    internal static Denoiser RandomDenoiser(int channels = 1, int blocks = 2, int width = 8, long seed = 3)
+    {
+        manual_seed(seed);
+        var network = new DenoiserNetwork(new DenoiserNetworkOptions { Channels = channels, ResidualBlocks = blocks, Width = width });
+        using (no_grad())
+        {
+            foreach (var p in network.parameters()) p.add_(randn_like(p) * 0.1);
+        }
+        var info = new DenoiserInfo(0, 16, 0, "test", 0, Array.Empty<double>(), 0, 0, 0);
+        return new Denoiser(network, BlurKernels.Gaussian(0.8), info);
+    }
+
+    [Fact]
+    public void Denoise_Tiled_EqualsWholeImageWithinFloatRounding()
+    {
+        // Each tile is computed with the full receptive radius of context and only its core is kept, so the result is the
+        // same function of the same pixels: differences can only come from float32 summation order (about 1e-7 relative).
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var image = rand(1, 70, 53, generator: new Generator(1));
+        var whole = denoiser.Denoise(image, new DenoiseOptions { TileSize = 512, ClipOutput = false });
+        var tiled = denoiser.Denoise(image, new DenoiseOptions { TileSize = 16, ClipOutput = false });
+        (whole - image).abs().max().ToDouble().Should().BeGreaterThan(1e-3, "the network must not be the identity for this test to mean anything");
+        (tiled - whole).abs().max().ToDouble().Should().BeLessThan(1e-5);
+    }
+
+    [Fact]
+    public void Denoise_KeepsShapeDtypeAndDevice_ForImageAndBatch()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var image = rand(new long[] { 1, 17, 9 }, dtype: ScalarType.Float64);
+        var result = denoiser.Denoise(image);
+        result.shape.Should().Equal(1, 17, 9);
+        result.dtype.Should().Be(ScalarType.Float64);
+        result.device_type.Should().Be(DeviceType.CPU);
+        denoiser.Denoise(rand(3, 1, 12, 12)).shape.Should().Equal(3, 1, 12, 12);
+        var clipped = denoiser.Denoise(rand(1, 12, 12) * 3 - 1);
+        clipped.min().ToDouble().Should().BeGreaterThanOrEqualTo(0);
+        clipped.max().ToDouble().Should().BeLessThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public void Denoise_TinyImage_UsesReplicatePaddingAndWorks()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        denoiser.Denoise(rand(1, 3, 2)).shape.Should().Equal(1, 3, 2);
+    }
+
+    [Fact]
+    public void Denoise_GrayscaleModelOnColorImage_DenoisesEachChannelLikeAGrayImage()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var color = rand(3, 20, 20);
+        var result = denoiser.Denoise(color);
+        result.shape.Should().Equal(3, 20, 20);
+        (result[1] - denoiser.Denoise(color[1].unsqueeze(0)).squeeze(0)).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
+
+    [Fact]
+    public void Denoise_WrongChannelsRankOrNaN_ThrowsArgumentException()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser(channels: 3);
+        ((Action)(() => denoiser.Denoise(rand(1, 8, 8)))).Should().Throw<ArgumentException>().WithMessage("*3-channel*[1, 8, 8]*");
+        ((Action)(() => denoiser.Denoise(rand(8, 8)))).Should().Throw<ArgumentException>().WithMessage("*[C, H, W]*");
+        ((Action)(() => denoiser.Denoise(full(3, 8, 8, float.NaN)))).Should().Throw<ArgumentException>().WithMessage("*NaN*");
+    }
+
+    [Fact]
+    public void Denoise_SelfEnsemble_AveragesTheEightSymmetries()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var image = rand(1, 12, 10);
+        var ensemble = denoiser.Denoise(image, new DenoiseOptions { SelfEnsemble = true, ClipOutput = false });
+        var manual = zeros_like(image);
+        for (int s = 0; s < 8; s++)
+        {
+            var t = image;
+            if ((s & 4) != 0) t = t.transpose(1, 2);
+            if ((s & 2) != 0) t = t.flip(1);
+            if ((s & 1) != 0) t = t.flip(2);
+            var d = denoiser.Denoise(t.contiguous(), new DenoiseOptions { ClipOutput = false });
+            if ((s & 1) != 0) d = d.flip(2);
+            if ((s & 2) != 0) d = d.flip(1);
+            if ((s & 4) != 0) d = d.transpose(1, 2);
+            manual += d / 8;
+        }
+        (ensemble - manual).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
+
+    [Fact]
+    public void Denoise_ConcurrentCalls_GiveTheSameResultAsSequential()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var images = Enumerable.Range(0, 8).Select(i => rand(new long[] { 1, 24, 24 }, generator: new Generator((ulong)i))).ToArray();
+        var sequential = images.Select(i => denoiser.Denoise(i, new DenoiseOptions { TileSize = 16 }).data<float>().ToArray()).ToArray();
+        var parallel = new float[images.Length][];
+        Parallel.For(0, images.Length, i =>
+        {
+            using var threadScope = NewDisposeScope();
+            parallel[i] = denoiser.Denoise(images[i], new DenoiseOptions { TileSize = 16 }).data<float>().ToArray();
+        });
+        for (int i = 0; i < images.Length; i++) parallel[i].Should().Equal(sequential[i]);
+    }
+
+    [Fact]
+    public void SaveThenLoad_GivesIdenticalOutputsAndMetadata()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser(channels: 3);
+        var path = folder.File("d.dnflow");
+        denoiser.Save(path);
+        using var loaded = Denoiser.Load(path, CPU);
+        var image = rand(3, 19, 21);
+        (loaded.Denoise(image) - denoiser.Denoise(image)).abs().max().ToDouble().Should().Be(0);
+        loaded.Network.Should().Be(denoiser.Network);
+        loaded.Blur.Name.Should().Be(denoiser.Blur.Name);
+        loaded.Blur.GetTaps().Should().BeEquivalentTo(denoiser.Blur.GetTaps());
+        loaded.Info.PriorWeight.Should().Be("test");
+    }
+
+    [Fact]
+    public void Load_PriorFileOrCorruptFile_ThrowsCheckpointException()
+    {
+        var priorPath = folder.File("p.dnflow");
+        TinyModels.SharedPrior().Save(priorPath);
+        ((Action)(() => Denoiser.Load(priorPath, CPU))).Should().Throw<CheckpointException>().WithMessage("*holds a FlowPrior, not a Denoiser*");
+
+        using var denoiser = RandomDenoiser();
+        var path = folder.File("d.dnflow");
+        denoiser.Save(path);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes.Take(bytes.Length / 2).ToArray());
+        ((Action)(() => Denoiser.Load(path, CPU))).Should().Throw<CheckpointException>().WithMessage("*truncated or corrupt*");
+    }
+
+    [Fact]
+    public void DenoiseFile_WritesPngOfSameSize()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var input = folder.File("in.png");
+        ImageIO.WritePng(rand(1, 30, 40), input);
+        denoiser.DenoiseFile(input, folder.File("out/denoised.png"));
+        var info = ImageIO.Identify(folder.File("out/denoised.png"));
+        (info.Width, info.Height, info.Channels).Should().Be((40, 30, 1));
+        ((Action)(() => denoiser.DenoiseFile(folder.File("missing.png"), folder.File("x.png")))).Should().Throw<FileNotFoundException>();
+    }
+}

@@ -1,0 +1,115 @@
+using Denoising.Flow.Blur;
+using Denoising.Flow.Denoisers;
+using Denoising.Flow.Metrics;
+using Denoising.Flow.Noise;
+using Denoising.Flow.Tests.TestSupport;
+using Denoising.Flow.Training;
+using FluentAssertions;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Tests.Denoisers;
+
+public sealed class DenoiserTrainerTests : IDisposable
+{
+    private readonly TempFolder folder = new();
+    private readonly ITestOutputHelper output;
+
+    public DenoiserTrainerTests(ITestOutputHelper output) => this.output = output;
+
+    public void Dispose() => folder.Dispose();
+
+    private static DenoiserTrainer Tiny(Tensor[] noisyOrClean, long steps) => new DenoiserTrainer(TinyModels.SharedPrior())
+        .WithNoisyImages(noisyOrClean)
+        .WithNetwork(residualBlocks: 3, width: 16)
+        .WithPatchSize(16).WithBatchSize(16)
+        .WithLearningRate(2e-3, warmupSteps: 10)
+        .WithSteps(steps)
+        .OnDevice(CPU);
+
+    [Fact]
+    public void Train_WithInvalidConfiguration_ListsEveryProblemAtOnce()
+    {
+        var act = () => new DenoiserTrainer().WithPatchSize(0).WithBatchSize(-1).WithNetwork(-1, 0).Train();
+        act.Should().Throw<ArgumentException>().Where(e =>
+            e.Message.Contains("Prior:") && e.Message.Contains("NoisyImages") && e.Message.Contains("BatchSize")
+            && e.Message.Contains("ResidualBlocks") && e.Message.Contains("Width") && e.Message.Contains("Budget"));
+    }
+
+    [Fact]
+    public void Train_PatchNotMultipleOfPriorSize_Throws()
+    {
+        var act = () => Tiny(SyntheticImages.Create(2, 32, 1), 5).WithPatchSize(18).Train();
+        act.Should().Throw<ArgumentException>().WithMessage("*PatchSize*multiple*4*18*");
+    }
+
+    [Fact]
+    public void Train_ColorImagesWithGrayscalePrior_ThrowsChannelMismatch()
+    {
+        using var scope = NewDisposeScope();
+        var act = () => Tiny(new[] { rand(3, 32, 32) }, 5).Train();
+        act.Should().Throw<ArgumentException>().WithMessage("*3 channel(s)*takes 1*");
+    }
+
+    [Fact]
+    public void Train_OnNoisyImagesOnly_RaisesPsnrClearlyOverNoisyInput()
+    {
+        // Unpaired: the prior saw other clean images; the denoiser sees only noisy versions of its own images.
+        using var scope = NewDisposeScope();
+        var cleanTraining = SyntheticImages.Create(10, 48, seed: 20);
+        using var denoiser = Tiny(cleanTraining, steps: 250)
+            .WithSyntheticNoise(GaussianNoise.Fixed(25), seed: 3)
+            .WithPriorWeight(PriorWeight.Discrepancy(noiseSigma255: 25))
+            .Train();
+
+        var test = stack(SyntheticImages.Create(4, 48, seed: 99));
+        using var noisy = GaussianNoise.Fixed(25).Apply(test, seed: 5);
+        var denoised = denoiser.Denoise(noisy.Noisy);
+        double before = ImageQuality.PsnrBatch(noisy.Noisy.clamp(0, 1), test).Average();
+        double after = ImageQuality.PsnrBatch(denoised, test).Average();
+        output.WriteLine($"PSNR noisy {before:F2} dB -> denoised {after:F2} dB, final lambda {denoiser.Info.FinalPriorWeight:G3}");
+        after.Should().BeGreaterThan(before + 3, $"denoising must clearly help (noisy {before:F2} dB, denoised {after:F2} dB)");
+    }
+
+    [Fact]
+    public void Train_ManySteps_LeaksNoTensors()
+    {
+        var liveCounts = new List<long>();
+        var progress = new SynchronousProgress<TrainingProgress>(p => liveCounts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+        using var denoiser = Tiny(SyntheticImages.Create(3, 32, 4), steps: 60).WithSyntheticNoise(GaussianNoise.Fixed(25)).Train(progress);
+        liveCounts.Should().HaveCount(6);
+        liveCounts.Skip(1).Should().AllSatisfy(c => c.Should().Be(liveCounts[1]), "live tensors must not grow from step to step");
+    }
+
+    [Fact]
+    public void Train_CancelledThenResumed_ContinuesWithAdaptedLambda()
+    {
+        var images = SyntheticImages.Create(4, 32, seed: 8);
+        var checkpoint = folder.File("denoiser.ckpt");
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Step >= 20) cancel.Cancel(); });
+        var act = () => Tiny(images, 1000).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithCheckpoint(checkpoint).Train(progress, cancel.Token);
+        act.Should().Throw<OperationCanceledException>();
+        var state = CheckpointFile.Read(checkpoint, "DenoiserTraining").StateJson;
+        state.Should().Contain("\"Step\":20").And.Contain("lambda");
+
+        using var resumed = Tiny(images, 30).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithCheckpoint(checkpoint).Train();
+        resumed.Info.Steps.Should().Be(30);
+    }
+
+    [Fact]
+    public void Train_WithBlurAndNoiseAdaptiveWeight_RecordsSettings()
+    {
+        using var denoiser = Tiny(SyntheticImages.Create(3, 32, 6), 5)
+            .WithSyntheticNoise(GaussianNoise.Range(10, 40), seed: 1)
+            .WithBlur(BlurKernels.Gaussian(1.0))
+            .WithPriorWeight(PriorWeight.NoiseAdaptive(0.5))
+            .Train();
+        denoiser.Blur.Name.Should().StartWith("gaussian");
+        denoiser.Info.PriorWeight.Should().StartWith("noise-adaptive");
+        denoiser.Info.NoiseSigmas255.Should().HaveCount(3);
+        denoiser.Info.Steps.Should().Be(5);
+    }
+}

@@ -1,0 +1,61 @@
+using Denoising.Flow.Denoisers;
+using FluentAssertions;
+using Xunit;
+
+namespace Denoising.Flow.Tests.Denoisers;
+
+public class PriorWeightTests
+{
+    [Fact]
+    public void Discrepancy_RaisesLambdaWhileResidualIsBelowNoiseEnergy_AndLowersItAbove()
+    {
+        var controller = PriorWeight.Discrepancy(initialLambda: 0.01, adaptationRate: 0.1).CreateController(null);
+        var sigmas = new[] { 0.1, 0.1 };
+        controller.Observe(new[] { 0.001, 0.001 }, sigmas, blurEnergy: 1); // residual 0.001 < sigma^2 = 0.01
+        controller.State.Should().BeGreaterThan(0.01);
+        var raised = controller.State!.Value;
+        controller.Observe(new[] { 0.1, 0.1 }, sigmas, blurEnergy: 1);
+        controller.State.Should().BeLessThan(raised);
+        controller.Weights(0, sigmas, 1).Should().AllSatisfy(w => w.Should().Be(controller.State!.Value));
+    }
+
+    [Fact]
+    public void Discrepancy_AtTargetEnergy_KeepsLambda()
+    {
+        var controller = PriorWeight.Discrepancy(initialLambda: 0.02).CreateController(null);
+        controller.Observe(new[] { 0.01 * 0.25 }, new[] { 0.1 }, blurEnergy: 0.25);
+        controller.State.Should().BeApproximately(0.02, 1e-12);
+    }
+
+    [Fact]
+    public void Discrepancy_ResumedLambda_IsRestored()
+    {
+        PriorWeight.Discrepancy(initialLambda: 0.02).CreateController(0.5).State.Should().Be(0.5);
+    }
+
+    [Fact]
+    public void NoiseAdaptive_IsGammaTimesMapWeight()
+    {
+        var weights = PriorWeight.NoiseAdaptive(0.5).CreateController(null).Weights(0, new[] { 0.1, 0.2 }, blurEnergy: 0.3);
+        weights[0].Should().BeApproximately(0.5 * 2 * 0.01 * 0.3, 1e-15);
+        weights[1].Should().BeApproximately(0.5 * 2 * 0.04 * 0.3, 1e-15);
+    }
+
+    [Fact]
+    public void ConstantAndScheduled_GiveTheirValues()
+    {
+        PriorWeight.Constant(0.3).CreateController(null).Weights(5, new double[2], 1).Should().Equal(0.3, 0.3);
+        PriorWeight.Scheduled(s => s * 0.1, "ramp").CreateController(null).Weights(3, new double[1], 1)[0].Should().BeApproximately(0.3, 1e-12);
+        var bad = () => PriorWeight.Scheduled(_ => double.NaN, "nan").CreateController(null).Weights(0, new double[1], 1);
+        bad.Should().Throw<InvalidOperationException>();
+    }
+
+    [Fact]
+    public void Factories_RejectInvalidValues()
+    {
+        ((Action)(() => PriorWeight.Constant(-1))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => PriorWeight.Discrepancy(noiseSigma255: 0))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => PriorWeight.Discrepancy(adaptationRate: 2))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => PriorWeight.NoiseAdaptive(0))).Should().Throw<ArgumentOutOfRangeException>();
+    }
+}

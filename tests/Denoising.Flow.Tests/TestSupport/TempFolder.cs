@@ -1,0 +1,16 @@
+namespace Denoising.Flow.Tests.TestSupport;
+
+/// <summary>A temporary folder deleted on dispose.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public TempFolder() => Path = Directory.CreateTempSubdirectory("dnflow-test").FullName;
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
