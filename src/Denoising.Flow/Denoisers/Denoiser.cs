@@ -118,6 +118,35 @@ public sealed class Denoiser : IDisposable
         return new Denoiser(network, blur, info);
     }
 
+    /// <summary>
+    /// The denoiser held in a TRAINING checkpoint (<see cref="DenoiserTrainer.WithCheckpoint"/>), e.g. to look at an interrupted
+    /// or running training. The checkpoint is read, never changed; its training record holds the step only.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is not a denoiser training checkpoint or is corrupt.</exception>
+    public static Denoiser LoadTrainingCheckpoint(string path, Device? device = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var contents = CheckpointFile.Read(path, DenoiserTrainer.CheckpointKind);
+        var config = Json.Read<TrainingConfig>(contents.ConfigJson, path);
+        var state = Json.Read<TrainingCheckpoint.State>(contents.StateJson, path);
+        if (contents.Sections.Count != 2) throw new CheckpointException(path, "it does not hold weights and optimizer state.");
+        var network = new DenoiserNetwork(config.Architecture.Network);
+        ModuleState.Load(network, contents.Sections[0], path);
+        network.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
+        IBlurKernel blur;
+        try
+        {
+            blur = BlurKernels.FromDescriptor(config.Architecture.Blur, FromJagged(config.BlurTaps));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointException(path, "its blur kernel is invalid: " + e.Message, e);
+        }
+        var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, state.Values.TryGetValue("lambda", out var l) ? l : double.NaN,
+            Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds);
+        return new Denoiser(network, blur, info);
+    }
+
     /// <summary>Releases the native memory of the weights.</summary>
     public void Dispose() => network.Dispose();
 
@@ -176,7 +205,7 @@ public sealed class Denoiser : IDisposable
         return x;
     }
 
-    private static double[][] ToJagged(double[,] taps) =>
+    internal static double[][] ToJagged(double[,] taps) =>
         Enumerable.Range(0, taps.GetLength(0)).Select(i => Enumerable.Range(0, taps.GetLength(1)).Select(j => taps[i, j]).ToArray()).ToArray();
 
     private static double[,] FromJagged(double[][] rows)
@@ -189,6 +218,10 @@ public sealed class Denoiser : IDisposable
         }
         return taps;
     }
+
+    internal sealed record TrainingArchitecture(DenoiserNetworkOptions Network, string Blur);
+
+    internal sealed record TrainingConfig(TrainingArchitecture Architecture, double[][] BlurTaps, string Weight, int PatchSize);
 
     internal sealed record StoredConfig(DenoiserNetworkOptions Network, string BlurName, double[][] BlurTaps);
 }

@@ -30,7 +30,7 @@ namespace Denoising.Flow.Denoisers;
 /// </example>
 public sealed class DenoiserTrainer
 {
-    private const string CheckpointKind = "DenoiserTraining";
+    internal const string CheckpointKind = "DenoiserTraining";
     private FlowPrior? prior;
     private ImageSource? images;
     private GaussianNoise? syntheticNoise;
@@ -172,10 +172,14 @@ public sealed class DenoiserTrainer
         var parameters = model.parameters().ToArray();
         var optimizer = optim.Adam(parameters, lr: learningRate.BaseRate);
         string architectureJson = Json.Write(new { Network = options, Blur = blur.Name });
-        string configJson = Json.Write(new { Architecture = JsonDocument.Parse(architectureJson).RootElement, Weight = weight.Description, PatchSize = patchSize, BatchSize = batchSize, Seed = seed });
+        string configJson = Json.Write(new
+        {
+            Architecture = JsonDocument.Parse(architectureJson).RootElement, BlurTaps = Denoiser.ToJagged(blur.GetTaps()),
+            Weight = weight.Description, PatchSize = patchSize, BatchSize = batchSize, Seed = seed,
+        });
         long start = 0;
         double previousSeconds = 0;
-        double? resumedLambda = null;
+        IReadOnlyDictionary<string, double>? resumedState = null;
         if (checkpointPath is not null)
         {
             var resumed = TrainingCheckpoint.TryResume(checkpointPath, CheckpointKind,
@@ -184,12 +188,12 @@ public sealed class DenoiserTrainer
             {
                 start = resumed.Step;
                 previousSeconds = resumed.TrainingSeconds;
-                if (resumed.Values.TryGetValue("lambda", out var l)) resumedLambda = l;
+                resumedState = resumed.Values;
                 logger.LogInformation("Denoiser: resuming from {Path} at step {Step}", checkpointPath, start);
             }
         }
 
-        var controller = weight.CreateController(resumedLambda);
+        var controller = weight.CreateController(resumedState);
         var model2Prior = frozen.Model;
         var recent = new Queue<(double Data, double Bpd, double Lambda)>();
         var clock = Stopwatch.StartNew();
@@ -232,7 +236,7 @@ public sealed class DenoiserTrainer
         },
         (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, configJson,
             new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds,
-                controller.State is { } l ? new Dictionary<string, double> { ["lambda"] = l } : new()), model, optimizer),
+                new Dictionary<string, double>(controller.State)), model, optimizer),
         cancellationToken);
 
         optimizer.Dispose();

@@ -63,8 +63,22 @@ public abstract class PriorWeight
         return new NoiseAdaptiveWeight(gamma, noiseSigma255);
     }
 
-    /// <summary>Creates the run-time state; <paramref name="resumedLambda"/> restores an adapted lambda.</summary>
-    internal abstract PriorWeightController CreateController(double? resumedLambda);
+    /// <summary>
+    /// Blind denoising: the discrepancy principle per noise level. Each training image's noise level is estimated (or given);
+    /// images are grouped in bins of <paramref name="binWidth255"/> (0..255 scale) and every bin has its own lambda, adapted
+    /// until that bin's blurred residual energy equals sigma^2 sum(k^2). A bin starts at <paramref name="initialGamma"/> times
+    /// the MAP weight. One model then serves every noise level without a hand-tuned lambda.
+    /// </summary>
+    public static PriorWeight DiscrepancyPerNoiseLevel(double binWidth255 = 5, double initialGamma = 0.3, double adaptationRate = 0.05)
+    {
+        if (!(binWidth255 > 0)) throw new ArgumentOutOfRangeException(nameof(binWidth255), binWidth255, "The bin width must be positive.");
+        if (!(initialGamma > 0)) throw new ArgumentOutOfRangeException(nameof(initialGamma), initialGamma, "gamma must be positive.");
+        if (!(adaptationRate > 0 && adaptationRate < 1)) throw new ArgumentOutOfRangeException(nameof(adaptationRate), adaptationRate, "The rate must lie in (0, 1).");
+        return new BinnedDiscrepancyWeight(binWidth255, initialGamma, adaptationRate);
+    }
+
+    /// <summary>Creates the run-time state; <paramref name="resumed"/> restores adapted values from a checkpoint.</summary>
+    internal abstract PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed);
 
     /// <inheritdoc />
     public override string ToString() => Description;
@@ -75,7 +89,7 @@ public abstract class PriorWeight
 
         internal override bool NeedsNoiseLevels => false;
 
-        internal override PriorWeightController CreateController(double? resumedLambda) => new PriorWeightController.Scheduled(schedule);
+        internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) => new PriorWeightController.Scheduled(schedule);
     }
 
     private sealed class DiscrepancyWeight(double? sigma, double initial, double rate) : PriorWeight
@@ -86,7 +100,18 @@ public abstract class PriorWeight
 
         internal override double? GivenSigma255 => sigma;
 
-        internal override PriorWeightController CreateController(double? resumedLambda) => new PriorWeightController.Discrepancy(resumedLambda ?? initial, rate);
+        internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) =>
+            new PriorWeightController.Discrepancy(resumed is not null && resumed.TryGetValue("lambda", out var l) ? l : initial, rate);
+    }
+
+    private sealed class BinnedDiscrepancyWeight(double binWidth, double gamma, double rate) : PriorWeight
+    {
+        public override string Description => $"discrepancy-per-noise-level(bin={binWidth:G3}, initial-gamma={gamma:G3}, rate={rate:G3})";
+
+        internal override bool NeedsNoiseLevels => true;
+
+        internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) =>
+            new PriorWeightController.BinnedDiscrepancy(binWidth, gamma, rate, resumed);
     }
 
     private sealed class NoiseAdaptiveWeight(double gamma, double? sigma) : PriorWeight
@@ -97,6 +122,6 @@ public abstract class PriorWeight
 
         internal override double? GivenSigma255 => sigma;
 
-        internal override PriorWeightController CreateController(double? resumedLambda) => new PriorWeightController.NoiseAdaptive(gamma);
+        internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) => new PriorWeightController.NoiseAdaptive(gamma);
     }
 }

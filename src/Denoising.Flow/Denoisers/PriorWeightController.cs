@@ -5,8 +5,11 @@ namespace Denoising.Flow.Denoisers;
 /// <summary>Run-time state of a <see cref="PriorWeight"/> during one training run.</summary>
 internal abstract class PriorWeightController
 {
-    /// <summary>The lambda to store in a checkpoint (the adapted value), if any.</summary>
-    public virtual double? State => null;
+    /// <summary>Adapted values to store in a checkpoint (empty when the policy adapts nothing).</summary>
+    public virtual IReadOnlyDictionary<string, double> State => new Dictionary<string, double>();
+
+    /// <summary>The adapted lambda of a single-lambda policy, or null.</summary>
+    public double? Lambda => State.TryGetValue("lambda", out var l) ? l : null;
 
     /// <summary>Per-sample lambdas [B] for this step. Noise levels are on the [0, 1] scale; <paramref name="blurEnergy"/> = sum(k^2).</summary>
     public abstract double[] Weights(long step, double[] sigmas, double blurEnergy);
@@ -31,7 +34,7 @@ internal abstract class PriorWeightController
         private const double Max = 1e3;
         private double lambda = initial;
 
-        public override double? State => lambda;
+        public override IReadOnlyDictionary<string, double> State => new Dictionary<string, double> { ["lambda"] = lambda };
 
         public override double[] Weights(long step, double[] sigmas, double blurEnergy) => Enumerable.Repeat(lambda, sigmas.Length).ToArray();
 
@@ -49,5 +52,48 @@ internal abstract class PriorWeightController
     {
         public override double[] Weights(long step, double[] sigmas, double blurEnergy) =>
             sigmas.Select(s => gamma * 2 * s * s * blurEnergy).ToArray();
+    }
+
+    /// <summary>
+    /// The discrepancy principle applied separately per noise level: one lambda per bin of sigma (0..255 scale, bins of
+    /// <c>binWidth</c>), each adapted only from the samples whose image falls in its bin, so that for every noise level the
+    /// blurred residual energy matches sigma^2 sum(k^2). A new bin starts at gamma times the MAP weight 2 sigma^2 sum(k^2).
+    /// </summary>
+    internal sealed class BinnedDiscrepancy(double binWidth, double initialGamma, double rate, IReadOnlyDictionary<string, double>? resumed) : PriorWeightController
+    {
+        private const double Min = 1e-7;
+        private const double Max = 1e3;
+        private readonly Dictionary<int, double> lambdas = (resumed ?? new Dictionary<string, double>())
+            .Where(kv => kv.Key.StartsWith("bin", StringComparison.Ordinal))
+            .ToDictionary(kv => int.Parse(kv.Key[3..], System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value);
+
+        public override IReadOnlyDictionary<string, double> State =>
+            lambdas.ToDictionary(kv => "bin" + kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value);
+
+        public override double[] Weights(long step, double[] sigmas, double blurEnergy) =>
+            sigmas.Select(s => LambdaFor(s, blurEnergy)).ToArray();
+
+        public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy)
+        {
+            foreach (var group in sigmas.Select((s, i) => (Bin: Bin(s), Target: s * s * blurEnergy, Observed: dataTerms[i])).GroupBy(x => x.Bin))
+            {
+                double target = group.Sum(g => g.Target), observed = group.Sum(g => g.Observed);
+                if (!(target > 0) || !(observed > 0) || !double.IsFinite(observed)) continue;
+                lambdas[group.Key] = Math.Clamp(lambdas[group.Key] * Math.Exp(rate * Math.Log(target / observed)), Min, Max);
+            }
+        }
+
+        private int Bin(double sigma01) => (int)Math.Floor(sigma01 * 255 / binWidth);
+
+        private double LambdaFor(double sigma01, double blurEnergy)
+        {
+            int bin = Bin(sigma01);
+            if (!lambdas.TryGetValue(bin, out var lambda))
+            {
+                double center = (bin + 0.5) * binWidth / 255;
+                lambda = lambdas[bin] = Math.Clamp(initialGamma * 2 * center * center * blurEnergy, Min, Max);
+            }
+            return lambda;
+        }
     }
 }

@@ -95,6 +95,13 @@ public sealed class DenoiserTrainerTests : IDisposable
         var state = CheckpointFile.Read(checkpoint, "DenoiserTraining").StateJson;
         state.Should().Contain("\"Step\":20").And.Contain("lambda");
 
+        using (var snapshot = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU))
+        {
+            snapshot.Info.Steps.Should().Be(20);
+            snapshot.Network.ResidualBlocks.Should().Be(3);
+            snapshot.Denoise(images[0]).shape.Should().Equal(images[0].shape);
+        }
+
         using var resumed = Tiny(images, 30).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithCheckpoint(checkpoint).Train();
         resumed.Info.Steps.Should().Be(30);
     }

@@ -12,11 +12,11 @@ public class PriorWeightTests
         var controller = PriorWeight.Discrepancy(initialLambda: 0.01, adaptationRate: 0.1).CreateController(null);
         var sigmas = new[] { 0.1, 0.1 };
         controller.Observe(new[] { 0.001, 0.001 }, sigmas, blurEnergy: 1); // residual 0.001 < sigma^2 = 0.01
-        controller.State.Should().BeGreaterThan(0.01);
-        var raised = controller.State!.Value;
+        controller.Lambda.Should().BeGreaterThan(0.01);
+        var raised = controller.Lambda!.Value;
         controller.Observe(new[] { 0.1, 0.1 }, sigmas, blurEnergy: 1);
-        controller.State.Should().BeLessThan(raised);
-        controller.Weights(0, sigmas, 1).Should().AllSatisfy(w => w.Should().Be(controller.State!.Value));
+        controller.Lambda.Should().BeLessThan(raised);
+        controller.Weights(0, sigmas, 1).Should().AllSatisfy(w => w.Should().Be(controller.Lambda!.Value));
     }
 
     [Fact]
@@ -24,13 +24,31 @@ public class PriorWeightTests
     {
         var controller = PriorWeight.Discrepancy(initialLambda: 0.02).CreateController(null);
         controller.Observe(new[] { 0.01 * 0.25 }, new[] { 0.1 }, blurEnergy: 0.25);
-        controller.State.Should().BeApproximately(0.02, 1e-12);
+        controller.Lambda.Should().BeApproximately(0.02, 1e-12);
     }
 
     [Fact]
     public void Discrepancy_ResumedLambda_IsRestored()
     {
-        PriorWeight.Discrepancy(initialLambda: 0.02).CreateController(0.5).State.Should().Be(0.5);
+        PriorWeight.Discrepancy(initialLambda: 0.02).CreateController(new Dictionary<string, double> { ["lambda"] = 0.5 }).Lambda.Should().Be(0.5);
+    }
+
+    [Fact]
+    public void DiscrepancyPerNoiseLevel_AdaptsEachNoiseBinSeparately()
+    {
+        var controller = PriorWeight.DiscrepancyPerNoiseLevel(binWidth255: 10, initialGamma: 0.5, adaptationRate: 0.1).CreateController(null);
+        double low = 12 / 255.0, high = 47 / 255.0; // bins [10, 20) and [40, 50)
+        var initial = controller.Weights(0, new[] { low, high }, blurEnergy: 1);
+        initial[0].Should().BeApproximately(0.5 * 2 * Math.Pow(15 / 255.0, 2), 1e-12, "a new bin starts at gamma times the MAP weight of its center");
+        initial[1].Should().BeApproximately(0.5 * 2 * Math.Pow(45 / 255.0, 2), 1e-12);
+
+        controller.Observe(new[] { low * low * 0.5, high * high }, new[] { low, high }, blurEnergy: 1);
+        var after = controller.Weights(1, new[] { low, high }, blurEnergy: 1);
+        after[0].Should().BeGreaterThan(initial[0], "the low-noise bin's residual was below its noise energy");
+        after[1].Should().BeApproximately(initial[1], 1e-12, "the high-noise bin was on target");
+
+        var resumed = PriorWeight.DiscrepancyPerNoiseLevel(binWidth255: 10, initialGamma: 0.5, adaptationRate: 0.1).CreateController(controller.State);
+        resumed.Weights(0, new[] { low, high }, 1).Should().Equal(after);
     }
 
     [Fact]
