@@ -119,7 +119,7 @@ public sealed class Denoiser : IDisposable
     }
 
     /// <summary>
-    /// The denoiser held in a TRAINING checkpoint (<see cref="DenoiserTrainer.WithCheckpoint"/>), e.g. to look at an interrupted
+    /// The denoiser held in a TRAINING checkpoint (<c>DenoiserTrainer.WithCheckpoint</c>), e.g. to look at an interrupted
     /// or running training. The checkpoint is read, never changed; its training record holds the step only.
     /// </summary>
     /// <exception cref="CheckpointException">The file is not a denoiser training checkpoint or is corrupt.</exception>

@@ -28,7 +28,7 @@ namespace Denoising.Flow.Denoisers;
 /// denoiser.DenoiseFile("photo.png", "photo.denoised.png");
 /// </code>
 /// </example>
-public sealed class DenoiserTrainer
+public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
 {
     internal const string CheckpointKind = "DenoiserTraining";
     private FlowPrior? prior;
@@ -38,26 +38,12 @@ public sealed class DenoiserTrainer
     private IBlurKernel blur = BlurKernels.Identity;
     private PriorWeight weight = PriorWeight.Discrepancy();
     private DenoiserNetworkOptions network = new();
-    private int patchSize = 32;
-    private int batchSize = 32;
-    private LearningRateSchedule learningRate = new(1e-3, WarmupSteps: 100);
-    private long? steps;
-    private double? epochs;
-    private TimeSpan? duration;
-    private long seed = 1;
-    private Device? device;
-    private bool augment = true;
-    private double gradientClip = 1.0;
-    private string? checkpointPath;
-    private TimeSpan checkpointInterval = TimeSpan.FromMinutes(3);
-    private ILogger logger = NullLogger.Instance;
-    private ImageReadOptions? readOptions;
 
     /// <summary>Creates a trainer without a prior (set it with <see cref="WithPrior"/>).</summary>
-    public DenoiserTrainer() { }
+    public DenoiserTrainer() : base(defaultWarmupSteps: 100, defaultGradientClip: 1.0) { }
 
     /// <summary>Creates a trainer for <paramref name="prior"/>.</summary>
-    public DenoiserTrainer(FlowPrior prior) => this.prior = prior;
+    public DenoiserTrainer(FlowPrior prior) : this() => this.prior = prior;
 
     /// <summary>The frozen clean-image prior f_C.</summary>
     public DenoiserTrainer WithPrior(FlowPrior value) { prior = value; return this; }
@@ -95,54 +81,6 @@ public sealed class DenoiserTrainer
     /// <summary>The network options (channels follow the prior).</summary>
     public DenoiserTrainer WithNetwork(DenoiserNetworkOptions options) { network = options; return this; }
 
-    /// <summary>Side of the square training patches (a multiple of the prior's 2^levels; default 32).</summary>
-    public DenoiserTrainer WithPatchSize(int size) { patchSize = size; return this; }
-
-    /// <summary>Patches per step (default 32).</summary>
-    public DenoiserTrainer WithBatchSize(int size) { batchSize = size; return this; }
-
-    /// <summary>Adam learning rate with linear warm-up (default 1e-3, 100 steps), optionally with cosine decay over the step budget.</summary>
-    public DenoiserTrainer WithLearningRate(double rate, int warmupSteps = 100, bool cosineDecay = false)
-    {
-        learningRate = new LearningRateSchedule(rate, warmupSteps, cosineDecay);
-        return this;
-    }
-
-    /// <summary>Total optimizer steps (counting steps of a resumed checkpoint).</summary>
-    public DenoiserTrainer WithSteps(long count) { steps = count; epochs = null; return this; }
-
-    /// <summary>Training length in epochs: one epoch shows as many patch pixels as the training images hold.</summary>
-    public DenoiserTrainer WithEpochs(double count) { epochs = count; steps = null; return this; }
-
-    /// <summary>Wall-clock limit of this run (combines with steps: whichever ends first).</summary>
-    public DenoiserTrainer WithDuration(TimeSpan limit) { duration = limit; return this; }
-
-    /// <summary>Seed of parameters, patch sampling and synthetic noise (default 1).</summary>
-    public DenoiserTrainer WithSeed(long value) { seed = value; return this; }
-
-    /// <summary>The device (default: the prior's device).</summary>
-    public DenoiserTrainer OnDevice(Device value) { device = value; return this; }
-
-    /// <summary>Random flips and 90-degree rotations of patches (default on).</summary>
-    public DenoiserTrainer WithAugmentation(bool enabled) { augment = enabled; return this; }
-
-    /// <summary>Gradient norm clipping (default 1).</summary>
-    public DenoiserTrainer WithGradientClipping(double maxNorm) { gradientClip = maxNorm; return this; }
-
-    /// <summary>Periodic, atomic checkpoints (default every 3 minutes, on cancellation and at the end); resumes when the file exists.</summary>
-    public DenoiserTrainer WithCheckpoint(string path, TimeSpan? every = null)
-    {
-        checkpointPath = path;
-        if (every is { } e) checkpointInterval = e;
-        return this;
-    }
-
-    /// <summary>Image decoding options (pixel limit).</summary>
-    public DenoiserTrainer WithImageReadOptions(ImageReadOptions options) { readOptions = options; return this; }
-
-    /// <summary>Where messages go (default: nowhere).</summary>
-    public DenoiserTrainer WithLogger(ILogger value) { logger = value ?? NullLogger.Instance; return this; }
-
     /// <summary>Trains on a background thread; see <see cref="Train"/>.</summary>
     public Task<Denoiser> TrainAsync(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Task.Factory.StartNew(() => Train(progress, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -155,41 +93,41 @@ public sealed class DenoiserTrainer
     {
         Validate();
         var frozen = prior!;
-        var target = Devices.Require(device ?? frozen.Device);
+        var target = Devices.Require(Device ?? frozen.Device);
         var options = network with { Channels = frozen.Channels };
         var data = LoadNoisyImages(frozen.Channels);
-        var sampler = new PatchSampler(data, patchSize, augment, seed);
+        var sampler = new PatchSampler(data, PatchSize, Augment, Seed);
         var sigmas = NoiseLevels(data);
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
-        long? totalSteps = steps ?? (epochs is { } e ? Math.Max(1, (long)Math.Ceiling(e * pixels / ((double)patchSize * patchSize * batchSize))) : null);
+        long? totalSteps = TotalSteps(pixels);
         double blurEnergy = blur.SumOfSquaredTaps;
-        logger.LogInformation("Denoiser: {Count} noisy images from {Source}, blur {Blur}, prior weight {Weight}, network {Blocks}x{Width}, device {Device}",
+        Logger.LogInformation("Denoiser: {Count} noisy images from {Source}, blur {Blur}, prior weight {Weight}, network {Blocks}x{Width}, device {Device}",
             data.Count, images!.Description, blur.Name, weight.Description, options.ResidualBlocks, options.Width, target);
 
-        manual_seed(seed);
+        manual_seed(Seed);
         var model = new DenoiserNetwork(options);
         model.to(target).DetachFromScopes();
         var parameters = model.parameters().ToArray();
-        var optimizer = optim.Adam(parameters, lr: learningRate.BaseRate);
+        var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
         string architectureJson = Json.Write(new { Network = options, Blur = blur.Name });
         string configJson = Json.Write(new
         {
             Architecture = JsonDocument.Parse(architectureJson).RootElement, BlurTaps = Denoiser.ToJagged(blur.GetTaps()),
-            Weight = weight.Description, PatchSize = patchSize, BatchSize = batchSize, Seed = seed,
+            Weight = weight.Description, PatchSize, BatchSize, Seed,
         });
         long start = 0;
         double previousSeconds = 0;
         IReadOnlyDictionary<string, double>? resumedState = null;
-        if (checkpointPath is not null)
+        if (CheckpointPath is not null)
         {
-            var resumed = TrainingCheckpoint.TryResume(checkpointPath, CheckpointKind,
+            var resumed = TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind,
                 config => JsonDocument.Parse(config).RootElement.GetProperty("Architecture").GetRawText(), architectureJson, model, optimizer);
             if (resumed is not null)
             {
                 start = resumed.Step;
                 previousSeconds = resumed.TrainingSeconds;
                 resumedState = resumed.Values;
-                logger.LogInformation("Denoiser: resuming from {Path} at step {Step}", checkpointPath, start);
+                Logger.LogInformation("Denoiser: resuming from {Path} at step {Step}", CheckpointPath, start);
             }
         }
 
@@ -197,20 +135,15 @@ public sealed class DenoiserTrainer
         var model2Prior = frozen.Model;
         var recent = new Queue<(double Data, double Bpd, double Lambda)>();
         var clock = Stopwatch.StartNew();
-        var loop = new TrainingLoop
-        {
-            Stage = TrainingStage.Denoiser, Budget = new TrainingBudget(totalSteps, duration), BatchSize = batchSize, Logger = logger,
-            Progress = progress, CheckpointPath = checkpointPath, CheckpointInterval = checkpointInterval,
-        };
+        var loop = CreateLoop(TrainingStage.Denoiser, totalSteps, progress);
         model.train();
         long end = loop.Run(start, step =>
         {
             using var scope = NewDisposeScope();
-            var (cpuBatch, sources) = sampler.Sample(step, batchSize, CPU);
+            var (cpuBatch, sources) = sampler.Sample(step, BatchSize, CPU);
             var noisy = cpuBatch.to(target);
             var sampleSigmas = sources.Select(i => sigmas[i] / 255.0).ToArray();
-            double rate = learningRate.At(step, totalSteps);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            SetLearningRate(optimizer, step, totalSteps, out double rate);
             optimizer.zero_grad();
 
             var output = model.forward(noisy);
@@ -222,7 +155,7 @@ public sealed class DenoiserTrainer
             var lambda = tensor(lambdas, dtype: output.dtype, device: target);
             var loss = (dataTerms + lambda * priorTerms).mean();
             loss.backward();
-            nn.utils.clip_grad_norm_(parameters, gradientClip);
+            nn.utils.clip_grad_norm_(parameters, GradientClip);
             double lossValue = loss.ToDouble();
             if (double.IsFinite(lossValue)) optimizer.step();
 
@@ -241,7 +174,7 @@ public sealed class DenoiserTrainer
 
         optimizer.Dispose();
         var sortedSigmas = sigmas.OrderBy(s => s).ToArray();
-        var info = new DenoiserInfo(end, patchSize, data.Count, weight.Description,
+        var info = new DenoiserInfo(end, PatchSize, data.Count, weight.Description,
             recent.Count > 0 ? recent.Last().Lambda : double.NaN,
             sortedSigmas.Length == 0 ? Array.Empty<double>() : new[] { sortedSigmas[0], sortedSigmas[sortedSigmas.Length / 2], sortedSigmas[^1] },
             recent.Count > 0 ? recent.Average(r => r.Data) : double.NaN,
@@ -253,7 +186,7 @@ public sealed class DenoiserTrainer
 
     private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels)
     {
-        var loaded = images!.Load(channels, readOptions, logger);
+        var loaded = images!.Load(channels, ReadOptions, Logger);
         if (syntheticNoise is null) return loaded;
         var noisy = new List<(string, Tensor)>();
         for (int i = 0; i < loaded.Count; i++)
@@ -263,7 +196,7 @@ public sealed class DenoiserTrainer
             noisy.Add((name, batch.Noisy.squeeze(0).clone()));
             clean.Dispose();
         }
-        logger.LogInformation("Denoiser: added {Noise} once to each of {Count} images (seed {Seed}); the clean versions were dropped", syntheticNoise, noisy.Count, noiseSeed);
+        Logger.LogInformation("Denoiser: added {Noise} once to each of {Count} images (Seed {Seed}); the clean versions were dropped", syntheticNoise, noisy.Count, noiseSeed);
         return noisy;
     }
 
@@ -274,7 +207,7 @@ public sealed class DenoiserTrainer
         if (weight.GivenSigma255 is { } given) return Enumerable.Repeat(given, data.Count).ToArray();
         var estimates = data.Select(d => NoiseLevelEstimator.Estimate(d.Image)).ToArray();
         var sorted = estimates.OrderBy(s => s).ToArray();
-        logger.LogInformation("Denoiser: estimated noise levels (0..255): min {Min:F2}, median {Median:F2}, max {Max:F2}",
+        Logger.LogInformation("Denoiser: estimated noise levels (0..255): min {Min:F2}, median {Median:F2}, max {Max:F2}",
             sorted[0], sorted[sorted.Length / 2], sorted[^1]);
         return estimates.Select(s => Math.Max(s, 0.5)).ToArray();
     }
@@ -287,15 +220,7 @@ public sealed class DenoiserTrainer
         if (blur is null) problems.Add("Blur: the blur kernel is null.");
         if (weight is null) problems.Add("PriorWeight: the prior weight is null.");
         problems.AddRange((network with { Channels = prior?.Channels ?? 1 }).Problems());
-        if (prior is not null && (patchSize < 1 || patchSize % prior.SizeMultiple != 0))
-            problems.Add($"PatchSize: must be a positive multiple of the prior's size multiple {prior.SizeMultiple}, got {patchSize}.");
-        if (batchSize < 1) problems.Add($"BatchSize: must be at least 1, got {batchSize}.");
-        if (epochs is { } e && !(e > 0)) problems.Add($"Epochs: must be positive, got {e}.");
-        problems.AddRange(new TrainingBudget(steps ?? (epochs is not null ? 1 : null), duration).Problems());
-        problems.AddRange(learningRate.Problems());
-        if (!(gradientClip > 0)) problems.Add($"GradientClipping: must be positive, got {gradientClip}.");
-        if (checkpointInterval <= TimeSpan.Zero) problems.Add($"CheckpointInterval: must be positive, got {checkpointInterval}.");
-        if (problems.Count > 0)
-            throw new ArgumentException("Invalid denoiser training configuration:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+        problems.AddRange(SharedProblems(prior?.SizeMultiple));
+        ThrowIfAny("denoiser training", problems);
     }
 }

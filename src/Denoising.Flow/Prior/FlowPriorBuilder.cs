@@ -25,27 +25,16 @@ namespace Denoising.Flow.Prior;
 ///     .Train(progress, cancellationToken);
 /// </code>
 /// </example>
-public sealed class FlowPriorBuilder
+public sealed class FlowPriorBuilder : TrainingBuilder<FlowPriorBuilder>
 {
     private const string CheckpointKind = "FlowPriorTraining";
     private ImageSource? images;
     private ImageSource? validation;
     private GlowOptions architecture = new();
-    private int patchSize = 32;
-    private int batchSize = 32;
-    private LearningRateSchedule learningRate = new(1e-3, WarmupSteps: 200);
-    private long? steps;
-    private double? epochs;
-    private TimeSpan? duration;
-    private long seed = 1;
-    private Device? device;
-    private bool augment = true;
     private bool dequantize = true;
-    private double gradientClip = 50;
-    private string? checkpointPath;
-    private TimeSpan checkpointInterval = TimeSpan.FromMinutes(3);
-    private ILogger logger = NullLogger.Instance;
-    private ImageReadOptions? readOptions;
+
+    /// <summary>Creates a builder with the defaults: grayscale Glow L=3, K=8, width 64; patches 32, batch 32; Adam 1e-3 with 200 warm-up steps; gradient clipping 50.</summary>
+    public FlowPriorBuilder() : base(defaultWarmupSteps: 200, defaultGradientClip: 50) { }
 
     /// <summary>Clean training images from a folder.</summary>
     public FlowPriorBuilder WithCleanImages(string folder) { images = ImageSource.FromFolder(folder); return this; }
@@ -71,59 +60,8 @@ public sealed class FlowPriorBuilder
     /// <summary>Image channels: 1 (grayscale) or 3 (color).</summary>
     public FlowPriorBuilder WithChannels(int channels) { architecture = architecture with { InputChannels = channels }; return this; }
 
-    /// <summary>Side of the square training patches (a multiple of 2^levels; default 32).</summary>
-    public FlowPriorBuilder WithPatchSize(int size) { patchSize = size; return this; }
-
-    /// <summary>Patches per step (default 32).</summary>
-    public FlowPriorBuilder WithBatchSize(int size) { batchSize = size; return this; }
-
-    /// <summary>Adam learning rate with linear warm-up (default 1e-3, 200 steps), optionally with cosine decay over the step budget.</summary>
-    public FlowPriorBuilder WithLearningRate(double rate, int warmupSteps = 200, bool cosineDecay = false)
-    {
-        learningRate = new LearningRateSchedule(rate, warmupSteps, cosineDecay);
-        return this;
-    }
-
-    /// <summary>Total optimizer steps (counting steps of a resumed checkpoint).</summary>
-    public FlowPriorBuilder WithSteps(long count) { steps = count; epochs = null; return this; }
-
-    /// <summary>Training length in epochs: one epoch shows as many patch pixels as the training images hold.</summary>
-    public FlowPriorBuilder WithEpochs(double count) { epochs = count; steps = null; return this; }
-
-    /// <summary>Wall-clock limit of this run (combines with steps: whichever ends first).</summary>
-    public FlowPriorBuilder WithDuration(TimeSpan limit) { duration = limit; return this; }
-
-    /// <summary>Seed of parameters and patch sampling (default 1). Runs are repeatable on the CPU.</summary>
-    public FlowPriorBuilder WithSeed(long value) { seed = value; return this; }
-
-    /// <summary>The device (default: CUDA when available, else CPU).</summary>
-    public FlowPriorBuilder OnDevice(Device value) { device = value; return this; }
-
-    /// <summary>Random flips and 90-degree rotations of patches (default on).</summary>
-    public FlowPriorBuilder WithAugmentation(bool enabled) { augment = enabled; return this; }
-
     /// <summary>Uniform dequantisation of 8-bit data (default on; turn off for continuous-valued images).</summary>
     public FlowPriorBuilder WithDequantization(bool enabled) { dequantize = enabled; return this; }
-
-    /// <summary>Gradient norm clipping (default 50; the bits/dim loss is per dimension).</summary>
-    public FlowPriorBuilder WithGradientClipping(double maxNorm) { gradientClip = maxNorm; return this; }
-
-    /// <summary>
-    /// Periodic, atomic checkpoints to <paramref name="path"/> (default every 3 minutes, on cancellation and at the end).
-    /// When the file exists, training resumes from it (same architecture required).
-    /// </summary>
-    public FlowPriorBuilder WithCheckpoint(string path, TimeSpan? every = null)
-    {
-        checkpointPath = path;
-        if (every is { } e) checkpointInterval = e;
-        return this;
-    }
-
-    /// <summary>Image decoding options (pixel limit).</summary>
-    public FlowPriorBuilder WithImageReadOptions(ImageReadOptions options) { readOptions = options; return this; }
-
-    /// <summary>Where messages go (default: nowhere).</summary>
-    public FlowPriorBuilder WithLogger(ILogger value) { logger = value ?? NullLogger.Instance; return this; }
 
     /// <summary>Trains the prior on a background thread; see <see cref="Train"/>.</summary>
     public Task<FlowPrior> TrainAsync(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -136,55 +74,50 @@ public sealed class FlowPriorBuilder
     public FlowPrior Train(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Validate();
-        var target = Devices.Require(device ?? Devices.Default());
-        var data = images!.Load(architecture.InputChannels, readOptions, logger);
-        var sampler = new PatchSampler(data, patchSize, augment, seed);
+        var target = Devices.Require(Device ?? Devices.Default());
+        var data = images!.Load(architecture.InputChannels, ReadOptions, Logger);
+        var sampler = new PatchSampler(data, PatchSize, Augment, Seed);
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
-        long? totalSteps = steps ?? (epochs is { } e ? Math.Max(1, (long)Math.Ceiling(e * pixels / ((double)patchSize * patchSize * batchSize))) : null);
-        logger.LogInformation("Prior: {Count} clean images from {Source}, patches {Patch}x{Patch}, batch {Batch}, device {Device}",
-            data.Count, images.Description, patchSize, patchSize, batchSize, target);
+        long? totalSteps = TotalSteps(pixels);
+        Logger.LogInformation("Prior: {Count} clean images from {Source}, patches {Patch}x{Patch}, batch {Batch}, device {Device}",
+            data.Count, images.Description, PatchSize, PatchSize, BatchSize, target);
 
-        manual_seed(seed);
+        manual_seed(Seed);
         var model = new GlowModel(architecture);
         model.to(target).DetachFromScopes();
         var parameters = model.parameters().ToArray();
-        var optimizer = optim.Adam(parameters, lr: learningRate.BaseRate);
-        string configJson = Json.Write(new { Architecture = architecture, PatchSize = patchSize, BatchSize = batchSize, Seed = seed });
+        var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
+        string configJson = Json.Write(new { Architecture = architecture, PatchSize, BatchSize, Seed });
         string architectureJson = Json.Write(architecture);
         double previousSeconds = 0;
         long start = 0;
-        if (checkpointPath is not null)
+        if (CheckpointPath is not null)
         {
-            var resumed = TrainingCheckpoint.TryResume(checkpointPath, CheckpointKind,
+            var resumed = TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind,
                 config => JsonDocument.Parse(config).RootElement.GetProperty("Architecture").GetRawText(), architectureJson, model, optimizer);
             if (resumed is not null)
             {
                 start = resumed.Step;
                 previousSeconds = resumed.TrainingSeconds;
-                logger.LogInformation("Prior: resuming from {Path} at step {Step}", checkpointPath, start);
+                Logger.LogInformation("Prior: resuming from {Path} at step {Step}", CheckpointPath, start);
             }
         }
 
         var recent = new Queue<double>();
         var clock = Stopwatch.StartNew();
-        var loop = new TrainingLoop
-        {
-            Stage = TrainingStage.Prior, Budget = new TrainingBudget(totalSteps, duration), BatchSize = batchSize, Logger = logger,
-            Progress = progress, CheckpointPath = checkpointPath, CheckpointInterval = checkpointInterval,
-        };
+        var loop = CreateLoop(TrainingStage.Prior, totalSteps, progress);
         model.train();
         long end = loop.Run(start, step =>
         {
             using var scope = NewDisposeScope();
-            var (batch, _) = sampler.Sample(step, batchSize, CPU);
-            if (dequantize) batch = LogitTransform.Dequantize(batch, new Generator((ulong)(seed * 7_777 + step)));
+            var (batch, _) = sampler.Sample(step, BatchSize, CPU);
+            if (dequantize) batch = LogitTransform.Dequantize(batch, new Generator((ulong)(Seed * 7_777 + step)));
             batch = batch.to(target);
-            double rate = learningRate.At(step, totalSteps);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            SetLearningRate(optimizer, step, totalSteps, out double rate);
             optimizer.zero_grad();
             var loss = model.BitsPerDim(batch).mean();
             loss.backward();
-            nn.utils.clip_grad_norm_(parameters, gradientClip);
+            nn.utils.clip_grad_norm_(parameters, GradientClip);
             double value = loss.ToDouble();
             if (double.IsFinite(value)) optimizer.step();
             recent.Enqueue(value);
@@ -197,8 +130,8 @@ public sealed class FlowPriorBuilder
 
         optimizer.Dispose();
         double? validationBpd = validation is null ? null : Evaluate(model, validation, target);
-        if (validationBpd is { } v) logger.LogInformation("Prior: validation {Bpd:F4} bits/dim", v);
-        var info = new FlowPriorInfo(end, patchSize, data.Count, recent.Count > 0 ? recent.Average() : double.NaN, validationBpd,
+        if (validationBpd is { } v) Logger.LogInformation("Prior: validation {Bpd:F4} bits/dim", v);
+        var info = new FlowPriorInfo(end, PatchSize, data.Count, recent.Count > 0 ? recent.Average() : double.NaN, validationBpd,
             previousSeconds + clock.Elapsed.TotalSeconds);
         foreach (var (_, image) in data) image.Dispose();
         return new FlowPrior(model, info);
@@ -207,8 +140,8 @@ public sealed class FlowPriorBuilder
     /// <summary>Mean bits/dim over fixed, dequantised validation patches (seeded).</summary>
     private double Evaluate(GlowModel model, ImageSource source, Device target)
     {
-        var data = source.Load(architecture.InputChannels, readOptions, logger);
-        var sampler = new PatchSampler(data, patchSize, augment: false, seed: 12345);
+        var data = source.Load(architecture.InputChannels, ReadOptions, Logger);
+        var sampler = new PatchSampler(data, PatchSize, augment: false, seed: 12345);
         model.eval();
         double sum = 0;
         const int batches = 8;
@@ -217,7 +150,7 @@ public sealed class FlowPriorBuilder
             for (int i = 0; i < batches; i++)
             {
                 using var scope = NewDisposeScope();
-                var (batch, _) = sampler.Sample(i, batchSize, CPU);
+                var (batch, _) = sampler.Sample(i, BatchSize, CPU);
                 batch = LogitTransform.Dequantize(batch, new Generator((ulong)(777 + i))).to(target);
                 sum += model.BitsPerDim(batch).mean().ToDouble();
             }
@@ -231,15 +164,7 @@ public sealed class FlowPriorBuilder
         var problems = new List<string>();
         if (images is null) problems.Add("CleanImages: no clean training images were given (WithCleanImages).");
         problems.AddRange(architecture.Problems());
-        if (patchSize < 1 || patchSize % architecture.SizeMultiple != 0)
-            problems.Add($"PatchSize: must be a positive multiple of {architecture.SizeMultiple} (2^Levels), got {patchSize}.");
-        if (batchSize < 1) problems.Add($"BatchSize: must be at least 1, got {batchSize}.");
-        if (epochs is { } e && !(e > 0)) problems.Add($"Epochs: must be positive, got {e}.");
-        problems.AddRange(new TrainingBudget(steps ?? (epochs is not null ? 1 : null), duration).Problems());
-        problems.AddRange(learningRate.Problems());
-        if (!(gradientClip > 0)) problems.Add($"GradientClipping: must be positive, got {gradientClip}.");
-        if (checkpointInterval <= TimeSpan.Zero) problems.Add($"CheckpointInterval: must be positive, got {checkpointInterval}.");
-        if (problems.Count > 0)
-            throw new ArgumentException("Invalid prior training configuration:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+        problems.AddRange(SharedProblems(architecture.SizeMultiple));
+        ThrowIfAny("prior training", problems);
     }
 }
