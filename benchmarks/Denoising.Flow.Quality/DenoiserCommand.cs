@@ -21,8 +21,8 @@ internal static class DenoiserCommand
         string? range = a.Text("range") ?? (gray ? "201-400" : "1-12");
         string? synthetic = a.Flag("real") ? null : a.Text("synthetic", "0-55");
         string output = a.Text("out", Path.Combine("runs", gray ? "denoiser-gray.dnflow" : "denoiser-color.dnflow"));
-        var blur = Parsing.Blur(a.Text("blur", "gaussian:1.0"));
-        var weight = Parsing.Weight(a.Text("weight", "adaptive:1.0"), a.Double("initial-lambda", 0.01), a.Double("adapt-rate", 0.02));
+        var blur = Parsing.Blur(a.Text("blur", "identity"));
+        var weight = Parsing.Weight(a.Text("weight", "per-level"), a.Double("initial-lambda", 0.01), a.Double("adapt-rate", 0.05));
         int batch = a.Int("batch", 16), patch = a.Int("patch", 48);
         var trainer = new DenoiserTrainer(prior)
             .WithNoisyImages(DataSets.Select(noisyDir, range))

@@ -13,8 +13,9 @@ using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.
 var logger = loggerFactory.CreateLogger("quality");
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
 var a = new Args(args.Skip(1));
+// --threads N: run two trainings side by side with one core each (the unpaired model and its supervised bound get the same budget).
+TorchSharp.torch.set_num_threads(a.Int("threads", Math.Max(1, Environment.ProcessorCount)));
 try
 {
     return args[0] switch

@@ -196,7 +196,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
             noisy.Add((name, batch.Noisy.squeeze(0).clone()));
             clean.Dispose();
         }
-        Logger.LogInformation("Denoiser: added {Noise} once to each of {Count} images (Seed {Seed}); the clean versions were dropped", syntheticNoise, noisy.Count, noiseSeed);
+        Logger.LogInformation("Denoiser: added {Noise} once to each of {Count} images (seed {Seed}); the clean versions were dropped", syntheticNoise, noisy.Count, noiseSeed);
         return noisy;
     }
 
