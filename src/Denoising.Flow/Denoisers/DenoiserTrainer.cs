@@ -132,7 +132,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         }
 
         var controller = weight.CreateController(resumedState);
-        var model2Prior = frozen.Model;
+        var priorModel = frozen.Model;
         var recent = new Queue<(double Data, double Bpd, double Lambda)>();
         var clock = Stopwatch.StartNew();
         var loop = CreateLoop(TrainingStage.Denoiser, totalSteps, progress);
@@ -150,7 +150,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
             if (!isfinite(output).all().item<bool>()) return new StepMetrics(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, rate);
             var dataTerms = blur.Apply(output - noisy).square().mean(new long[] { 1, 2, 3 });
             double dims = output.shape[1] * output.shape[2] * output.shape[3];
-            var priorTerms = -model2Prior.LogLikelihood(output.clamp(0, 1)) / dims;
+            var priorTerms = -priorModel.LogLikelihood(output.clamp(0, 1)) / dims;
             var lambdas = controller.Weights(step, sampleSigmas, blurEnergy);
             var lambda = tensor(lambdas, dtype: output.dtype, device: target);
             var loss = (dataTerms + lambda * priorTerms).mean();
