@@ -1,4 +1,5 @@
 using Denoising.Flow.Flows;
+using Denoising.Flow.Imaging;
 using Denoising.Flow.Prior;
 using Denoising.Flow.Tests.TestSupport;
 using Denoising.Flow.Training;
@@ -123,6 +124,25 @@ public sealed class FlowPriorBuilderTests : IDisposable
             var ll = prior.LogLikelihood(stack(SyntheticImages.Create(1, 16, seed: 5)));
             double.IsFinite(ll.ToDouble()).Should().BeTrue();
         }
+    }
+
+    [Fact]
+    public async Task TrainAsync_FromFolderOfPngFiles_TrainsOnEveryImage()
+    {
+        foreach (var (image, i) in SyntheticImages.Create(3, 32, seed: 9).Select((t, i) => (t, i)))
+            ImageIO.WritePng(image, folder.File($"clean/{i}.png"));
+        using var prior = await TinyModels.PriorBuilder(SyntheticImages.Create(1, 16, 1), steps: 3).WithCleanImages(folder.File("clean")).TrainAsync();
+        prior.Info.TrainingImages.Should().Be(3);
+        prior.Info.Steps.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task TrainAsync_AlreadyCancelled_ThrowsOperationCanceled()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var act = () => TinyModels.PriorBuilder(SyntheticImages.Create(2, 16, 1), steps: 100).TrainAsync(cancellationToken: cancel.Token);
+        await act.Should().ThrowAsync<OperationCanceledException>();
     }
 
     [Fact]
