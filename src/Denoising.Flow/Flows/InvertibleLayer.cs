@@ -81,6 +81,6 @@ public abstract class InvertibleLayer : nn.Module, IInvertibleLayer
         if (x.dim() != 4)
             throw new ArgumentException($"{Name} expects a batch [B, C, H, W] but got shape {SampleShape.Of(x)}.", nameof(x));
         if (channels is { } c && x.shape[1] != c)
-            throw new ArgumentException($"{Name} expects {c} channels but got shape {SampleShape.Of(x)}.", nameof(x));
+            throw new ArgumentException($"{Name} expects a batch [B, {c}, H, W] ({c} channels) but got shape {SampleShape.Of(x)}.", nameof(x));
     }
 }

@@ -14,7 +14,7 @@ internal static class SampleShape
         if (shape.Length != 3)
             throw new ArgumentException($"{layer} expects a per-sample shape [C, H, W] but got {Format(shape)}.", nameof(shape));
         if (shape[0] != channels)
-            throw new ArgumentException($"{layer} expects {channels} channels but got per-sample shape {Format(shape)}.", nameof(shape));
+            throw new ArgumentException($"{layer} expects a per-sample shape [{channels}, H, W] ({channels} channels) but got {Format(shape)}.", nameof(shape));
     }
 
     /// <summary>Halves a spatial size that must be even (or unknown).</summary>

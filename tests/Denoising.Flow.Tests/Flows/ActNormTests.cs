@@ -98,6 +98,6 @@ public class ActNormTests : InvertibleLayerTestBase
         var layer = new ActNorm(4);
         using var x = zeros(2, 3, 4, 4);
         var act = () => layer.Forward(x);
-        act.Should().Throw<ArgumentException>().WithMessage("*4 channels*[2, 3, 4, 4]*");
+        act.Should().Throw<ArgumentException>().WithMessage("*expects a batch [B, 4, H, W] (4 channels) but got shape [2, 3, 4, 4]*");
     }
 }

@@ -25,7 +25,7 @@ public class GlowModelTests
         var model = Small(3);
         using var x = rand(2, 1, 8, 8);
         var act = () => model.Forward(x);
-        act.Should().Throw<ArgumentException>().WithMessage("*3 channels*[2, 1, 8, 8]*");
+        act.Should().Throw<ArgumentException>().WithMessage("*[B, 3, H, W]*[2, 1, 8, 8]*");
     }
 
     [Fact]

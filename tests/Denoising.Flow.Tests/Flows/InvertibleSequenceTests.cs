@@ -26,7 +26,7 @@ public class InvertibleSequenceTests : InvertibleLayerTestBase
     {
         var act = () => new InvertibleSequence(new InvertibleLayer[] { new Squeeze(), new ActNorm(3) }, new long[] { 3, 8, 8 });
         act.Should().Throw<ArgumentException>()
-            .WithMessage("Layer 1 (ActNorm(3)) cannot take the per-sample shape [12, 4, 4] produced by layer 0 (Squeeze)*");
+            .WithMessage("Layer 1 (ActNorm(3)) cannot take the per-sample shape [12, 4, 4] produced by layer 0 (Squeeze)*expects a per-sample shape [3, H, W]*");
     }
 
     [Fact]
