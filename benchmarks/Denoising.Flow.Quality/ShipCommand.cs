@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Denoising.Flow.Denoisers;
+using Denoising.Flow.Prior;
+using Microsoft.Extensions.Logging;
+
+namespace Denoising.Flow.Quality;
+
+/// <summary>
+/// ship: copies a trained prior and denoiser into models/ (each must stay under 20 MB) and writes their manifest:
+/// architecture, training data and budget, and the PSNR table of an evaluate report.
+/// </summary>
+internal static class ShipCommand
+{
+    private const long MaxBytes = 20L * 1024 * 1024;
+
+    public static int Run(Args a, ILogger logger, string[] raw)
+    {
+        string kind = a.Text("kind", "gray");
+        string denoiserPath = a.Text("denoiser") ?? throw new ArgumentException("--denoiser is required.");
+        string priorPath = a.Text("prior") ?? throw new ArgumentException("--prior is required.");
+        string reportPath = a.Text("report") ?? throw new ArgumentException("--report (an evaluate report.json) is required.");
+        string trainingData = a.Text("training-data", "prior: train400 001-200 (clean); denoiser: train400 201-400 with synthetic AWGN sigma ~ U(0, 55) added once per image");
+        string commands = a.Text("commands", "see docs/results.md");
+        a.EnsureAllUsed();
+
+        using var denoiser = Denoiser.Load(denoiserPath, TorchSharp.torch.CPU);
+        using var prior = FlowPrior.Load(priorPath, TorchSharp.torch.CPU);
+        string folder = Path.Combine(DataSets.RepositoryRoot(), "models");
+        Directory.CreateDirectory(folder);
+        string denoiserTarget = Path.Combine(folder, $"denoiser-{kind}.dnflow");
+        string priorTarget = Path.Combine(folder, $"prior-{kind}.dnflow");
+        foreach (var (from, to) in new[] { (denoiserPath, denoiserTarget), (priorPath, priorTarget) })
+        {
+            if (new FileInfo(from).Length > MaxBytes) throw new ArgumentException($"{from} is over 20 MB.");
+            File.Copy(from, to, overwrite: true);
+        }
+        var report = JsonNode.Parse(File.ReadAllText(reportPath))!;
+        var manifest = new
+        {
+            kind,
+            files = new { denoiser = Path.GetFileName(denoiserTarget), prior = Path.GetFileName(priorTarget) },
+            load = $"Denoiser.Load(\"models/{Path.GetFileName(denoiserTarget)}\")",
+            denoiser = new { network = denoiser.Network, blur = denoiser.Blur.Name, info = denoiser.Info },
+            prior = new { architecture = prior.Architecture, info = prior.Info },
+            trainingData,
+            measured = report["results"]!.AsArray().Select(r => new
+            {
+                method = (string?)r!["Method"], sigma = (double?)r["Sigma"], psnr = Math.Round((double)r["MeanPsnr"]!, 2), ssim = Math.Round((double)r["MeanSsim"]!, 4),
+            }),
+            evaluatedOn = (string?)report["testDir"] is { } dir ? Path.GetFileName(dir) : null,
+            commands,
+        };
+        string manifestPath = Path.Combine(folder, $"manifest-{kind}.json");
+        File.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
+        Console.WriteLine($"Shipped {denoiserTarget} ({new FileInfo(denoiserTarget).Length / 1024} KB), {priorTarget} ({new FileInfo(priorTarget).Length / 1024} KB), {manifestPath}");
+        return 0;
+    }
+}
