@@ -120,14 +120,18 @@ public sealed class GlowModel : InvertibleLayer
 
     private void CheckRangeAndFinite(Tensor x)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        if (x.isnan().any().item<bool>())
+        // One device-to-host transfer for all three checks: this runs on every training step of both stages.
+        double[] summary;
+        using (NewDisposeScope())
+        using (no_grad())
+        {
+            var stats = stack(new[] { x.isnan().any().to(ScalarType.Float64), x.min().to(ScalarType.Float64), x.max().to(ScalarType.Float64) });
+            summary = stats.cpu().data<double>().ToArray();
+        }
+        if (summary[0] > 0)
             throw new ArgumentException($"{Name} got an input with NaN values (shape {SampleShape.Of(x)}).", nameof(x));
-        var min = x.min().ToDouble();
-        var max = x.max().ToDouble();
-        if (min < 0 || max > 1)
-            throw new ArgumentException($"{Name} needs images in [0, 1], got values in [{min:G4}, {max:G4}].", nameof(x));
+        if (summary[1] < 0 || summary[2] > 1)
+            throw new ArgumentException($"{Name} needs images in [0, 1], got values in [{summary[1]:G4}, {summary[2]:G4}].", nameof(x));
     }
 
     private static long ValidatedChannels(GlowOptions options)
