@@ -28,7 +28,7 @@ internal static class DenoiserCommand
             .WithNoisyImages(DataSets.Select(noisyDir, range))
             .WithBlur(blur)
             .WithPriorWeight(weight)
-            .WithNetwork(a.Int("blocks", 16), a.Int("width", 64))
+            .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = a.Int("blocks", 16), Width = a.Int("width", 64), NoiseLevelInput = a.Flag("noise-input") })
             .WithPatchSize(patch).WithBatchSize(batch)
             .WithLearningRate(a.Double("lr", 1e-3), a.Int("warmup", 100), cosineDecay: a.Flag("cosine"))
             .WithSeed(a.Int("seed", 2))

@@ -32,6 +32,7 @@ internal static class EvaluateCommand
         string? supervisedPath = a.Text("supervised");
         bool clip = a.Flag("clip");
         bool baselines = !a.Flag("no-baselines");
+        bool knownSigma = a.Flag("known-sigma");
         var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), TileSize = a.Int("tile", 256) };
         string reportDir = a.Text("report", Path.Combine("runs", "eval-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDir))));
         int gridImages = a.Int("grid", 3);
@@ -42,7 +43,7 @@ internal static class EvaluateCommand
         using var supervised = supervisedPath is null ? null : Denoiser.Load(supervisedPath);
         var mode = new ImageReadOptions { ColorMode = channels == 1 ? ImageColorMode.Grayscale : ImageColorMode.Color };
         var cleanImages = files.Select(f => ImageIO.Read(f, mode)).ToArray();
-        Console.WriteLine($"Evaluating {Path.GetFullPath(denoiserPath)} on {files.Count} images of {testDir} (noise {(clip ? "clipped and quantised" : "unclipped float")}, ensemble {options.SelfEnsemble}), device {denoiser.Device.type}");
+        Console.WriteLine($"Evaluating {Path.GetFullPath(denoiserPath)} on {files.Count} images of {testDir} (noise {(clip ? "clipped and quantised" : "unclipped float")}, ensemble {options.SelfEnsemble}, noise level {(denoiser.TakesNoiseLevel ? (knownSigma ? "given" : "estimated per image") : "not an input")}), device {denoiser.Device.type}");
 
         var results = new List<MethodResult>();
         var clock = Stopwatch.StartNew();
@@ -57,9 +58,10 @@ internal static class EvaluateCommand
                 results.Add(Score($"Gaussian blur (sigma {blurSigma:G3}, chosen on this set)", sigma, blurred, cleanImages, files));
             }
             var watch = Stopwatch.StartNew();
-            var denoised = noisy.Select(n => denoiser.Denoise(n, options)).ToArray();
+            var run = knownSigma ? options with { NoiseLevel = sigma } : options;
+            var denoised = noisy.Select(n => denoiser.Denoise(n, run)).ToArray();
             denoiseSeconds += watch.Elapsed.TotalSeconds;
-            var main = Score("unpaired denoiser", sigma, denoised, cleanImages, files);
+            var main = Score(knownSigma && denoiser.TakesNoiseLevel ? "unpaired denoiser (true sigma given)" : "unpaired denoiser", sigma, denoised, cleanImages, files);
             results.Add(main);
             if (supervised is not null)
                 results.Add(Score("SUPERVISED upper bound (same network, clean targets)", sigma, noisy.Select(n => supervised.Denoise(n, options)).ToArray(), cleanImages, files));
@@ -82,7 +84,7 @@ internal static class EvaluateCommand
         log.Values["results"] = results.Select(r => new { r.Method, r.Sigma, r.MeanPsnr, r.MeanSsim });
         log.Write(Path.Combine(reportDir, "run.json"));
         Console.WriteLine($"Report: {Path.GetFullPath(Path.Combine(reportDir, "report.md"))} ({clock.Elapsed.TotalSeconds:F0} s)");
-        var last = results.Last(r => r.Method == "unpaired denoiser");
+        var last = results.Last(r => r.Method.StartsWith("unpaired denoiser", StringComparison.Ordinal));
         Console.WriteLine($"mean PSNR {last.MeanPsnr.ToString("F2", CultureInfo.InvariantCulture)} dB");
         return 0;
     }

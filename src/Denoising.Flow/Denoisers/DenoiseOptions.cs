@@ -19,8 +19,17 @@ public sealed record DenoiseOptions
     /// <summary>Clip the output to [0, 1] (default true).</summary>
     public bool ClipOutput { get; init; } = true;
 
+    /// <summary>
+    /// The noise level sigma of the input on the 0..255 scale, for a denoiser whose network takes it
+    /// (<see cref="DenoiserNetworkOptions.NoiseLevelInput"/>); ignored by the others. When null (default) it is estimated from
+    /// each whole image with <see cref="Noise.NoiseLevelEstimator"/>.
+    /// </summary>
+    public double? NoiseLevel { get; init; }
+
     internal void Validate()
     {
+        if (NoiseLevel is { } level && !(level >= 0 && level <= 255))
+            throw new ArgumentOutOfRangeException(nameof(NoiseLevel), level, "The noise level must be between 0 and 255.");
         if (TileSize < 8) throw new ArgumentOutOfRangeException(nameof(TileSize), TileSize, "Tiles must be at least 8 pixels.");
     }
 }

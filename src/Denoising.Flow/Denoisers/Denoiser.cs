@@ -66,7 +66,8 @@ public sealed class Denoiser : IDisposable
 
         var work = batch.to(dtype).to(Device);
         if (c != Channels) work = work.reshape(-1, 1, batch.shape[2], batch.shape[3]); // grayscale model on color: per channel
-        var result = options.SelfEnsemble ? Ensemble(work, options.TileSize) : Tiled(work, options.TileSize);
+        var sigmas = NoiseLevels(work, options);
+        var result = options.SelfEnsemble ? Ensemble(work, sigmas, options.TileSize) : Tiled(work, sigmas, options.TileSize);
         if (c != Channels) result = result.reshape(batch.shape);
         if (options.ClipOutput) result = result.clamp(0, 1);
         if (image.dim() == 3) result = result.squeeze(0);
@@ -150,17 +151,41 @@ public sealed class Denoiser : IDisposable
     /// <summary>Releases the native memory of the weights.</summary>
     public void Dispose() => network.Dispose();
 
-    internal Tensor Forward(Tensor batch) => network.forward(batch);
+    /// <summary>True when the network takes the noise level as an input (<see cref="DenoiserNetworkOptions.NoiseLevelInput"/>).</summary>
+    public bool TakesNoiseLevel => network.Options.NoiseLevelInput;
+
+    internal Tensor Forward(Tensor batch, Tensor? sigmas = null) => network.Forward(batch, sigmas);
+
+    /// <summary>
+    /// Per-image noise levels [B] on the [0, 1] scale for a network that takes them: given in the options, or estimated from
+    /// each whole image (before tiling, so every tile of an image sees the same level); null for a network that takes none.
+    /// </summary>
+    private Tensor? NoiseLevels(Tensor batch, DenoiseOptions options)
+    {
+        if (!network.Options.NoiseLevelInput) return null;
+        double[] levels;
+        if (options.NoiseLevel is { } given)
+        {
+            levels = Enumerable.Repeat(given, (int)batch.shape[0]).ToArray();
+        }
+        else
+        {
+            if (batch.shape[2] < 2 || batch.shape[3] < 2)
+                throw new ArgumentException($"This denoiser needs the noise level; it cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel.");
+            levels = Noise.NoiseLevelEstimator.EstimateBatch(batch);
+        }
+        return tensor(levels.Select(l => l / 255.0).ToArray(), dtype: dtype, device: Device);
+    }
 
     /// <summary>Whole-image result computed tile by tile: reflect-pad by the receptive radius, keep each tile's core.</summary>
-    private Tensor Tiled(Tensor batch, int tileSize)
+    private Tensor Tiled(Tensor batch, Tensor? sigmas, int tileSize)
     {
         int margin = network.Options.ReceptiveRadius;
         long h = batch.shape[2], w = batch.shape[3];
         var mode = h > margin && w > margin ? PaddingModes.Reflect : PaddingModes.Replicate;
         var padded = nn.functional.pad(batch, new long[] { margin, margin, margin, margin }, mode);
         if (h <= tileSize && w <= tileSize)
-            return network.forward(padded).narrow(2, margin, h).narrow(3, margin, w);
+            return network.Forward(padded, sigmas).narrow(2, margin, h).narrow(3, margin, w);
 
         var output = empty_like(batch);
         for (long top = 0; top < h; top += tileSize)
@@ -170,20 +195,20 @@ public sealed class Denoiser : IDisposable
                 using var scope = NewDisposeScope();
                 long th = Math.Min(tileSize, h - top), tw = Math.Min(tileSize, w - left);
                 var tile = padded.narrow(2, top, th + 2 * margin).narrow(3, left, tw + 2 * margin);
-                var core = network.forward(tile).narrow(2, margin, th).narrow(3, margin, tw);
+                var core = network.Forward(tile, sigmas).narrow(2, margin, th).narrow(3, margin, tw);
                 output.narrow(2, top, th).narrow(3, left, tw).copy_(core);
             }
         }
         return output;
     }
 
-    private Tensor Ensemble(Tensor batch, int tileSize)
+    private Tensor Ensemble(Tensor batch, Tensor? sigmas, int tileSize)
     {
         Tensor? sum = null;
         for (int s = 0; s < 8; s++)
         {
             var t = Transform(batch, s);
-            var back = Untransform(Tiled(t, tileSize), s);
+            var back = Untransform(Tiled(t, sigmas, tileSize), s);
             sum = sum is null ? back : sum + back;
         }
         return sum! / 8;

@@ -15,6 +15,14 @@ public sealed record DenoiserNetworkOptions
     /// <summary>Feature channels. Default 64.</summary>
     public int Width { get; init; } = 64;
 
+    /// <summary>
+    /// When true, the network also takes the noise level sigma of each image as one more input channel, constant over the
+    /// image (as in FFDNet). A blind model then needs no per-level compromise: training gives it the noise level of each
+    /// noisy image (given, or estimated from that image alone), and <see cref="Denoiser.Denoise"/> estimates it from the whole
+    /// image unless <see cref="DenoiseOptions.NoiseLevel"/> gives it. Default false.
+    /// </summary>
+    public bool NoiseLevelInput { get; init; }
+
     /// <summary>Pixels of context each output pixel sees on every side: 2 * blocks + 2.</summary>
     public int ReceptiveRadius => 2 * ResidualBlocks + 2;
 

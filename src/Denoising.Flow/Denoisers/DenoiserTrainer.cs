@@ -97,7 +97,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         var options = network with { Channels = frozen.Channels };
         var data = LoadNoisyImages(frozen.Channels);
         var sampler = new PatchSampler(data, PatchSize, Augment, Seed);
-        var sigmas = NoiseLevels(data);
+        var sigmas = NoiseLevels(data, options.NoiseLevelInput);
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
         long? totalSteps = TotalSteps(pixels);
         double blurEnergy = blur.SumOfSquaredTaps;
@@ -143,10 +143,11 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
             var (cpuBatch, sources) = sampler.Sample(step, BatchSize, CPU);
             var noisy = cpuBatch.to(target);
             var sampleSigmas = sources.Select(i => sigmas[i] / 255.0).ToArray();
+            using var networkSigmas = options.NoiseLevelInput ? tensor(sampleSigmas, dtype: noisy.dtype, device: target) : null;
             SetLearningRate(optimizer, step, totalSteps, out double rate);
             optimizer.zero_grad();
 
-            var output = model.forward(noisy);
+            var output = model.Forward(noisy, networkSigmas);
             if (!isfinite(output).all().item<bool>()) return new StepMetrics(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, rate);
             var dataTerms = blur.Apply(output - noisy).square().mean(new long[] { 1, 2, 3 });
             double dims = output.shape[1] * output.shape[2] * output.shape[3];
@@ -200,10 +201,13 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         return noisy;
     }
 
-    /// <summary>Per-image noise level (0..255): given, or estimated from each noisy image; empty when the policy needs none.</summary>
-    private double[] NoiseLevels(IReadOnlyList<(string Name, Tensor Image)> data)
+    /// <summary>
+    /// Per-image noise level (0..255): given, or estimated from each whole noisy image; zeros when neither the policy nor the
+    /// network needs them.
+    /// </summary>
+    private double[] NoiseLevels(IReadOnlyList<(string Name, Tensor Image)> data, bool networkTakesThem)
     {
-        if (!weight.NeedsNoiseLevels) return new double[data.Count];
+        if (!weight.NeedsNoiseLevels && !networkTakesThem) return new double[data.Count];
         if (weight.GivenSigma255 is { } given) return Enumerable.Repeat(given, data.Count).ToArray();
         var estimates = data.Select(d => NoiseLevelEstimator.Estimate(d.Image)).ToArray();
         var sorted = estimates.OrderBy(s => s).ToArray();

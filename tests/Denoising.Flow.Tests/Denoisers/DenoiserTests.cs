@@ -17,10 +17,10 @@ public sealed class DenoiserTests : IDisposable
     public void Dispose() => folder.Dispose();
 
     /// <summary>A denoiser with random (non-identity) weights: enough to test the plumbing.</summary>
-    internal static Denoiser RandomDenoiser(int channels = 1, int blocks = 2, int width = 8, long seed = 3)
+    internal static Denoiser RandomDenoiser(int channels = 1, int blocks = 2, int width = 8, long seed = 3, bool noiseLevelInput = false)
     {
         manual_seed(seed);
-        var network = new DenoiserNetwork(new DenoiserNetworkOptions { Channels = channels, ResidualBlocks = blocks, Width = width });
+        var network = new DenoiserNetwork(new DenoiserNetworkOptions { Channels = channels, ResidualBlocks = blocks, Width = width, NoiseLevelInput = noiseLevelInput });
         using (no_grad())
         {
             foreach (var p in network.parameters()) p.add_(randn_like(p) * 0.1);
@@ -177,5 +177,74 @@ public sealed class DenoiserTests : IDisposable
         var info = ImageIO.Identify(folder.File("out/denoised.png"));
         (info.Width, info.Height, info.Channels).Should().Be((40, 30, 1));
         ((Action)(() => denoiser.DenoiseFile(folder.File("missing.png"), folder.File("x.png")))).Should().Throw<FileNotFoundException>();
+    }
+
+    [Fact]
+    public void Denoise_NoiseLevelInput_UsesTheGivenLevelOrTheWholeImageEstimate()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser(noiseLevelInput: true);
+        denoiser.TakesNoiseLevel.Should().BeTrue();
+        var image = rand(new long[] { 1, 40, 36 }, generator: new Generator(4));
+        var raw = new DenoiseOptions { ClipOutput = false };
+        var low = denoiser.Denoise(image, raw with { NoiseLevel = 5 });
+        var high = denoiser.Denoise(image, raw with { NoiseLevel = 50 });
+        (low - high).abs().max().ToDouble().Should().BeGreaterThan(1e-3, "the noise level is an input of the network");
+
+        double estimate = Denoising.Flow.Noise.NoiseLevelEstimator.Estimate(image);
+        var estimated = denoiser.Denoise(image, raw);
+        (estimated - denoiser.Denoise(image, raw with { NoiseLevel = estimate })).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        // Estimated once per whole image, not per tile: small tiles give the same result as one tile.
+        (denoiser.Denoise(image, raw with { TileSize = 8 }) - estimated).abs().max().ToDouble().Should().BeLessThan(1e-5);
+    }
+
+    [Fact]
+    public void Denoise_NoiseLevelInput_EstimatesEachImageOfABatchSeparately()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser(noiseLevelInput: true);
+        var clean = rand(new long[] { 2, 1, 32, 32 }, generator: new Generator(5)) * 0.2 + 0.4;
+        var noisy = clean + randn(new long[] { 2, 1, 32, 32 }, generator: new Generator(6)) * tensor(new[] { 5f / 255, 40f / 255 }).view(2, 1, 1, 1);
+        var raw = new DenoiseOptions { ClipOutput = false };
+        var batch = denoiser.Denoise(noisy, raw);
+        for (int i = 0; i < 2; i++)
+            (batch[i] - denoiser.Denoise(noisy[i], raw)).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
+
+    [Fact]
+    public void Denoise_NoiseLevelOutOfRange_Throws()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser(noiseLevelInput: true);
+        ((Action)(() => denoiser.Denoise(rand(1, 8, 8), new DenoiseOptions { NoiseLevel = -1 }))).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*NoiseLevel*");
+        ((Action)(() => denoiser.Denoise(rand(1, 8, 8), new DenoiseOptions { NoiseLevel = double.NaN }))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => denoiser.Denoise(rand(1, 1, 8)))).Should().Throw<ArgumentException>().WithMessage("*NoiseLevel*");
+        denoiser.Denoise(rand(1, 1, 8), new DenoiseOptions { NoiseLevel = 20 }).shape.Should().Equal(1, 1, 8);
+    }
+
+    [Fact]
+    public void Network_NoiseLevelGivenExactlyWhenItIsAnInput()
+    {
+        using var scope = NewDisposeScope();
+        using var conditioned = new DenoiserNetwork(new DenoiserNetworkOptions { ResidualBlocks = 1, Width = 4, NoiseLevelInput = true });
+        using var plain = new DenoiserNetwork(new DenoiserNetworkOptions { ResidualBlocks = 1, Width = 4 });
+        var x = rand(2, 1, 8, 8);
+        ((Action)(() => conditioned.forward(x))).Should().Throw<InvalidOperationException>().WithMessage("*noise level*");
+        ((Action)(() => plain.Forward(x, tensor(new[] { 0.1f, 0.2f })))).Should().Throw<InvalidOperationException>().WithMessage("*no noise-level input*");
+        ((Action)(() => conditioned.Forward(x, tensor(new[] { 0.1f })))).Should().Throw<ArgumentException>().WithMessage("*[2]*[1]*");
+        conditioned.Forward(x, tensor(new[] { 0.1f, 0.2f })).shape.Should().Equal(2, 1, 8, 8);
+    }
+
+    [Fact]
+    public void SaveThenLoad_NoiseLevelInputModel_KeepsTheInputAndTheOutputs()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser(noiseLevelInput: true);
+        var path = folder.File("nl.dnflow");
+        denoiser.Save(path);
+        using var loaded = Denoiser.Load(path, CPU);
+        loaded.Network.NoiseLevelInput.Should().BeTrue();
+        var image = rand(1, 19, 21);
+        (loaded.Denoise(image) - denoiser.Denoise(image)).abs().max().ToDouble().Should().Be(0);
     }
 }
