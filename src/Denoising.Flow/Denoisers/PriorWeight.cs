@@ -77,6 +77,21 @@ public abstract class PriorWeight
         return new BinnedDiscrepancyWeight(binWidth255, initialGamma, adaptationRate);
     }
 
+    /// <summary>
+    /// Blind denoising: the MAP scaling of <see cref="NoiseAdaptive"/>, lambda_i = gamma * 2 * sigma_i^2 * sum(k^2), with its one
+    /// factor gamma adapted by the discrepancy principle over all samples (the batch's blurred residual energy is driven to
+    /// sum_i sigma_i^2 sum(k^2)). Each training image's noise level is estimated from it (or given). One adapted number
+    /// instead of one per noise level: stable with few images per level, and no hand tuning. Pair it with a network that
+    /// takes the noise level (<see cref="DenoiserNetworkOptions.NoiseLevelInput"/>) so the model can act on each level.
+    /// </summary>
+    public static PriorWeight ScaledDiscrepancy(double initialGamma = 0.25, double adaptationRate = 0.02, double? noiseSigma255 = null)
+    {
+        if (!(initialGamma > 0) || double.IsInfinity(initialGamma)) throw new ArgumentOutOfRangeException(nameof(initialGamma), initialGamma, "gamma must be positive and finite.");
+        if (!(adaptationRate > 0 && adaptationRate < 1)) throw new ArgumentOutOfRangeException(nameof(adaptationRate), adaptationRate, "The rate must lie in (0, 1).");
+        if (noiseSigma255 is { } s && !(s > 0)) throw new ArgumentOutOfRangeException(nameof(noiseSigma255), s, "The noise level must be positive.");
+        return new ScaledDiscrepancyWeight(initialGamma, adaptationRate, noiseSigma255);
+    }
+
     /// <summary>Creates the run-time state; <paramref name="resumed"/> restores adapted values from a checkpoint.</summary>
     internal abstract PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed);
 
@@ -123,5 +138,17 @@ public abstract class PriorWeight
         internal override double? GivenSigma255 => sigma;
 
         internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) => new PriorWeightController.NoiseAdaptive(gamma);
+    }
+
+    private sealed class ScaledDiscrepancyWeight(double gamma, double rate, double? sigma) : PriorWeight
+    {
+        public override string Description => $"scaled-discrepancy(initial-gamma={gamma:G3}, rate={rate:G3}, sigma={(sigma is { } s ? s.ToString("G4") : "estimated")})";
+
+        internal override bool NeedsNoiseLevels => true;
+
+        internal override double? GivenSigma255 => sigma;
+
+        internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) =>
+            new PriorWeightController.ScaledDiscrepancy(resumed is not null && resumed.TryGetValue("gamma", out var g) ? g : gamma, rate);
     }
 }

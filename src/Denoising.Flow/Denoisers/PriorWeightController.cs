@@ -48,6 +48,27 @@ internal abstract class PriorWeightController
         }
     }
 
+    /// <summary>lambda_i = gamma * 2 sigma_i^2 sum(k^2); gamma follows the discrepancy principle pooled over the batch.</summary>
+    internal sealed class ScaledDiscrepancy(double initial, double rate) : PriorWeightController
+    {
+        private const double Min = 1e-6;
+        private const double Max = 1e3;
+        private double gamma = initial;
+
+        public override IReadOnlyDictionary<string, double> State => new Dictionary<string, double> { ["gamma"] = gamma };
+
+        public override double[] Weights(long step, double[] sigmas, double blurEnergy) =>
+            sigmas.Select(s => gamma * 2 * s * s * blurEnergy).ToArray();
+
+        public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy)
+        {
+            double target = sigmas.Sum(s => s * s * blurEnergy);
+            double observed = dataTerms.Sum();
+            if (!(target > 0) || !(observed > 0) || !double.IsFinite(observed)) return;
+            gamma = Math.Clamp(gamma * Math.Exp(rate * Math.Log(target / observed)), Min, Max);
+        }
+    }
+
     internal sealed class NoiseAdaptive(double gamma) : PriorWeightController
     {
         public override double[] Weights(long step, double[] sigmas, double blurEnergy) =>

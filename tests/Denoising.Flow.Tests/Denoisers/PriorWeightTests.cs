@@ -52,6 +52,31 @@ public class PriorWeightTests
     }
 
     [Fact]
+    public void ScaledDiscrepancy_KeepsTheMapScalingAndAdaptsItsOneFactorFromThePooledResidual()
+    {
+        var controller = PriorWeight.ScaledDiscrepancy(initialGamma: 0.5, adaptationRate: 0.1).CreateController(null);
+        double[] sigmas = { 0.05, 0.2 };
+        var initial = controller.Weights(0, sigmas, blurEnergy: 0.3);
+        initial[0].Should().BeApproximately(0.5 * 2 * 0.0025 * 0.3, 1e-15);
+        initial[1].Should().BeApproximately(0.5 * 2 * 0.04 * 0.3, 1e-15);
+
+        // Pooled residual (0.0005 + 0.004) below the pooled noise energy (0.0025 + 0.04) * 0.3 = 0.01275: gamma rises.
+        controller.Observe(new[] { 0.0005, 0.004 }, sigmas, blurEnergy: 0.3);
+        var raised = controller.Weights(1, sigmas, blurEnergy: 0.3);
+        raised[0].Should().BeGreaterThan(initial[0]);
+        (raised[1] / raised[0]).Should().BeApproximately(16, 1e-9, "lambda stays proportional to sigma^2");
+        double expectedGamma = 0.5 * Math.Exp(0.1 * Math.Log(0.01275 / 0.0045));
+        controller.State["gamma"].Should().BeApproximately(expectedGamma, 1e-12);
+
+        // On target: unchanged. Resumed: the adapted gamma is restored.
+        controller.Observe(new[] { 0.01275 / 2, 0.01275 / 2 }, sigmas, blurEnergy: 0.3);
+        controller.State["gamma"].Should().BeApproximately(expectedGamma, 1e-12);
+        PriorWeight.ScaledDiscrepancy().CreateController(controller.State).Weights(0, sigmas, 0.3).Should().Equal(controller.Weights(0, sigmas, 0.3));
+        ((Action)(() => PriorWeight.ScaledDiscrepancy(initialGamma: 0))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => PriorWeight.ScaledDiscrepancy(adaptationRate: 1))).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void NoiseAdaptive_IsGammaTimesMapWeight()
     {
         var weights = PriorWeight.NoiseAdaptive(0.5).CreateController(null).Weights(0, new[] { 0.1, 0.2 }, blurEnergy: 0.3);
