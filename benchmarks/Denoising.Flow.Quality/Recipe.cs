@@ -4,19 +4,25 @@ namespace Denoising.Flow.Quality;
 /// The verbs and settings behind the headline numbers of docs/results.md, as the <c>train</c> verb runs them. Budgets are in minutes
 /// (the step counts set the cosine schedule; the minutes stop a slower machine at the same wall time).
 /// </summary>
-internal sealed record Recipe(string[] Prior, double PriorMinutes, string[] Denoiser, string[] Supervised, double DenoiserMinutes)
+internal sealed record Recipe(string[] Prior, double PriorMinutes, string[] Denoiser, double DenoiserMinutes, string[] Supervised)
 {
     private static readonly string[] Network = { "--blocks", "10", "--width", "32", "--patch", "40", "--batch", "16", "--lr", "1e-3", "--warmup", "100", "--cosine" };
 
     private static readonly string[] Glow = { "--levels", "3", "--k", "8", "--width", "64", "--patch", "32", "--batch", "32", "--lr", "1e-3", "--warmup", "200", "--cosine" };
 
+    /// <summary>Blind stage 2: noise level as a network input, MAP-scaled lambda with gamma from the discrepancy principle, no blur.</summary>
+    private static readonly string[] Blind = new[] { "denoiser" }.Concat(Network).Concat(new[]
+    {
+        "--noise-input", "--steps", "6000", "--blur", "identity", "--weight", "scaled:0.25", "--adapt-rate", "0.02", "--checkpoint-minutes", "7.5",
+    }).ToArray();
+
     public static Recipe Gray { get; } = new(
         new[] { "prior" }.Concat(Glow).Concat(new[] { "--steps", "12000" }).ToArray(), 35,
-        new[] { "denoiser" }.Concat(Network).Concat(new[] { "--steps", "7500", "--blur", "gaussian:1.0", "--weight", "constant:0.0015", "--checkpoint-minutes", "7" }).ToArray(),
-        new[] { "supervised" }.Concat(Network).Concat(new[] { "--steps", "7500" }).ToArray(), 54);
+        Blind, 45,
+        new[] { "supervised" }.Concat(Network).Concat(new[] { "--steps", "6000" }).ToArray());
 
     public static Recipe Color { get; } = new(
         new[] { "prior" }.Concat(Glow).Concat(new[] { "--steps", "8000" }).ToArray(), 34,
-        new[] { "denoiser" }.Concat(Network).Concat(new[] { "--steps", "7500", "--blur", "gaussian:1.0", "--weight", "constant:0.0015", "--checkpoint-minutes", "7" }).ToArray(),
-        new[] { "supervised" }.Concat(Network).Concat(new[] { "--steps", "7500" }).ToArray(), 54);
+        Blind, 45,
+        new[] { "supervised" }.Concat(Network).Concat(new[] { "--steps", "6000" }).ToArray());
 }
