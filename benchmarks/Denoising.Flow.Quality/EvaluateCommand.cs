@@ -33,6 +33,9 @@ internal static class EvaluateCommand
         bool clip = a.Flag("clip");
         bool baselines = !a.Flag("no-baselines");
         bool knownSigma = a.Flag("known-sigma");
+        // --sigma-scale K: feed K times the estimated noise level to a model that takes it (the noise level as a smoothing knob).
+        double sigmaScale = a.Double("sigma-scale", 1.0);
+        if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
         var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), TileSize = a.Int("tile", 256) };
         string reportDir = a.Text("report", Path.Combine("runs", "eval-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDir))));
         int gridImages = a.Int("grid", 3);
@@ -58,10 +61,11 @@ internal static class EvaluateCommand
                 results.Add(Score($"Gaussian blur (sigma {blurSigma:G3}, chosen on this set)", sigma, blurred, cleanImages, files));
             }
             var watch = Stopwatch.StartNew();
-            var run = knownSigma ? options with { NoiseLevel = sigma } : options;
-            var denoised = noisy.Select(n => denoiser.Denoise(n, run)).ToArray();
+            var denoised = noisy.Select(n => denoiser.Denoise(n, NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale))).ToArray();
             denoiseSeconds += watch.Elapsed.TotalSeconds;
-            var main = Score(knownSigma && denoiser.TakesNoiseLevel ? "unpaired denoiser (true sigma given)" : "unpaired denoiser", sigma, denoised, cleanImages, files);
+            string label = !denoiser.TakesNoiseLevel ? "unpaired denoiser"
+                : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})");
+            var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
             if (supervised is not null)
                 results.Add(Score("SUPERVISED upper bound (same network, clean targets)", sigma, noisy.Select(n => supervised.Denoise(n, options)).ToArray(), cleanImages, files));
@@ -87,6 +91,14 @@ internal static class EvaluateCommand
         var last = results.Last(r => r.Method.StartsWith("unpaired denoiser", StringComparison.Ordinal));
         Console.WriteLine($"mean PSNR {last.MeanPsnr.ToString("F2", CultureInfo.InvariantCulture)} dB");
         return 0;
+    }
+
+    /// <summary>The options for one image: the noise level fed to a model that takes it (true or estimated, times the scale).</summary>
+    private static DenoiseOptions NoiseLevelOptions(DenoiseOptions options, Denoiser denoiser, Tensor noisy, double? trueSigma, double scale)
+    {
+        if (!denoiser.TakesNoiseLevel || (trueSigma is null && scale == 1)) return options;
+        double level = trueSigma ?? Noise.NoiseLevelEstimator.Estimate(noisy);
+        return options with { NoiseLevel = Math.Min(255, level * scale) };
     }
 
     private static string DefaultModel(int channels)
