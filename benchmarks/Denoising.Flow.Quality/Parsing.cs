@@ -20,7 +20,7 @@ internal static class Parsing
         };
     }
 
-    /// <summary>discrepancy[:SIGMA] | per-level[:BIN[:GAMMA0]] | scaled[:GAMMA0] | adaptive:GAMMA | constant:LAMBDA</summary>
+    /// <summary>discrepancy[:SIGMA] | per-level[:BIN[:GAMMA0]] | scaled[:GAMMA0[:TAU]] | adaptive:GAMMA | constant:LAMBDA</summary>
     public static PriorWeight Weight(string text, double initialLambda, double rate)
     {
         var p = text.Split(':');
@@ -28,10 +28,10 @@ internal static class Parsing
         {
             "discrepancy" => PriorWeight.Discrepancy(p.Length > 1 ? Args.Parse(p[1]) : null, initialLambda, rate),
             "per-level" => PriorWeight.DiscrepancyPerNoiseLevel(p.Length > 1 ? Args.Parse(p[1]) : 5, p.Length > 2 ? Args.Parse(p[2]) : 0.3, rate),
-            "scaled" => PriorWeight.ScaledDiscrepancy(p.Length > 1 ? Args.Parse(p[1]) : 0.25, rate),
+            "scaled" => PriorWeight.ScaledDiscrepancy(p.Length > 1 ? Args.Parse(p[1]) : 0.25, rate, targetRatio: p.Length > 2 ? Args.Parse(p[2]) : 1.0),
             "adaptive" => PriorWeight.NoiseAdaptive(p.Length > 1 ? Args.Parse(p[1]) : 1.0),
             "constant" => PriorWeight.Constant(Args.Parse(p[1])),
-            _ => throw new ArgumentException($"Unknown prior weight '{text}' (discrepancy[:SIGMA], per-level[:BIN[:GAMMA0]], scaled[:GAMMA0], adaptive:GAMMA, constant:LAMBDA)."),
+            _ => throw new ArgumentException($"Unknown prior weight '{text}' (discrepancy[:SIGMA], per-level[:BIN[:GAMMA0]], scaled[:GAMMA0[:TAU]], adaptive:GAMMA, constant:LAMBDA)."),
         };
     }
 

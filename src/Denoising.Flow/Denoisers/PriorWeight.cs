@@ -84,12 +84,18 @@ public abstract class PriorWeight
     /// instead of one per noise level: stable with few images per level, and no hand tuning. Pair it with a network that
     /// takes the noise level (<see cref="DenoiserNetworkOptions.NoiseLevelInput"/>) so the model can act on each level.
     /// </summary>
-    public static PriorWeight ScaledDiscrepancy(double initialGamma = 0.25, double adaptationRate = 0.02, double? noiseSigma255 = null)
+    /// <param name="initialGamma">Starting factor of the MAP weight.</param>
+    /// <param name="adaptationRate">Log-space step of gamma per training step.</param>
+    /// <param name="noiseSigma255">The noise level when known (0..255); estimated per image when null.</param>
+    /// <param name="targetRatio">Residual energy aimed at, as a multiple of the noise energy (Morozov's tau; default 1).
+    /// Above 1 smooths more: an imperfect denoiser's residual holds its error besides the noise.</param>
+    public static PriorWeight ScaledDiscrepancy(double initialGamma = 0.25, double adaptationRate = 0.02, double? noiseSigma255 = null, double targetRatio = 1.0)
     {
+        if (!(targetRatio >= 0.5 && targetRatio <= 4)) throw new ArgumentOutOfRangeException(nameof(targetRatio), targetRatio, "The target ratio must lie in [0.5, 4].");
         if (!(initialGamma > 0) || double.IsInfinity(initialGamma)) throw new ArgumentOutOfRangeException(nameof(initialGamma), initialGamma, "gamma must be positive and finite.");
         if (!(adaptationRate > 0 && adaptationRate < 1)) throw new ArgumentOutOfRangeException(nameof(adaptationRate), adaptationRate, "The rate must lie in (0, 1).");
         if (noiseSigma255 is { } s && !(s > 0)) throw new ArgumentOutOfRangeException(nameof(noiseSigma255), s, "The noise level must be positive.");
-        return new ScaledDiscrepancyWeight(initialGamma, adaptationRate, noiseSigma255);
+        return new ScaledDiscrepancyWeight(initialGamma, adaptationRate, noiseSigma255, targetRatio);
     }
 
     /// <summary>Creates the run-time state; <paramref name="resumed"/> restores adapted values from a checkpoint.</summary>
@@ -140,15 +146,16 @@ public abstract class PriorWeight
         internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) => new PriorWeightController.NoiseAdaptive(gamma);
     }
 
-    private sealed class ScaledDiscrepancyWeight(double gamma, double rate, double? sigma) : PriorWeight
+    private sealed class ScaledDiscrepancyWeight(double gamma, double rate, double? sigma, double ratio) : PriorWeight
     {
-        public override string Description => $"scaled-discrepancy(initial-gamma={gamma:G3}, rate={rate:G3}, sigma={(sigma is { } s ? s.ToString("G4") : "estimated")})";
+        public override string Description =>
+            $"scaled-discrepancy(initial-gamma={gamma:G3}, rate={rate:G3}, sigma={(sigma is { } s ? s.ToString("G4") : "estimated")}{(ratio == 1 ? "" : $", target-ratio={ratio:G3}")})";
 
         internal override bool NeedsNoiseLevels => true;
 
         internal override double? GivenSigma255 => sigma;
 
         internal override PriorWeightController CreateController(IReadOnlyDictionary<string, double>? resumed) =>
-            new PriorWeightController.ScaledDiscrepancy(resumed is not null && resumed.TryGetValue("gamma", out var g) ? g : gamma, rate);
+            new PriorWeightController.ScaledDiscrepancy(resumed is not null && resumed.TryGetValue("gamma", out var g) ? g : gamma, rate, ratio);
     }
 }

@@ -49,7 +49,7 @@ internal abstract class PriorWeightController
     }
 
     /// <summary>lambda_i = gamma * 2 sigma_i^2 sum(k^2); gamma follows the discrepancy principle pooled over the batch.</summary>
-    internal sealed class ScaledDiscrepancy(double initial, double rate) : PriorWeightController
+    internal sealed class ScaledDiscrepancy(double initial, double rate, double targetRatio = 1.0) : PriorWeightController
     {
         private const double Min = 1e-6;
         private const double Max = 1e3;
@@ -62,7 +62,7 @@ internal abstract class PriorWeightController
 
         public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy)
         {
-            double target = sigmas.Sum(s => s * s * blurEnergy);
+            double target = targetRatio * sigmas.Sum(s => s * s * blurEnergy);
             double observed = dataTerms.Sum();
             if (!(target > 0) || !(observed > 0) || !double.IsFinite(observed)) return;
             gamma = Math.Clamp(gamma * Math.Exp(rate * Math.Log(target / observed)), Min, Max);

@@ -74,6 +74,19 @@ public class PriorWeightTests
         PriorWeight.ScaledDiscrepancy().CreateController(controller.State).Weights(0, sigmas, 0.3).Should().Equal(controller.Weights(0, sigmas, 0.3));
         ((Action)(() => PriorWeight.ScaledDiscrepancy(initialGamma: 0))).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => PriorWeight.ScaledDiscrepancy(adaptationRate: 1))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => PriorWeight.ScaledDiscrepancy(targetRatio: 0.1))).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void ScaledDiscrepancy_TargetRatio_AimsAtThatMultipleOfTheNoiseEnergy()
+    {
+        var controller = PriorWeight.ScaledDiscrepancy(initialGamma: 0.3, adaptationRate: 0.1, targetRatio: 1.2).CreateController(null);
+        double[] sigmas = { 0.1 };
+        controller.Observe(new[] { 0.012 }, sigmas, blurEnergy: 1); // exactly 1.2 sigma^2: on target
+        controller.State["gamma"].Should().BeApproximately(0.3, 1e-12);
+        controller.Observe(new[] { 0.01 }, sigmas, blurEnergy: 1); // the plain noise energy is now below target: more prior
+        controller.State["gamma"].Should().BeGreaterThan(0.3);
+        PriorWeight.ScaledDiscrepancy(targetRatio: 1.2).Description.Should().Contain("target-ratio=1.2");
     }
 
     [Fact]
