@@ -38,7 +38,8 @@ internal static class EvaluateCommand
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
         var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), TileSize = a.Int("tile", 256) };
         string reportDir = a.Text("report", Path.Combine("runs", "eval-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDir))));
-        int gridImages = a.Int("grid", 3);
+        int gridImages = a.Int("grid", 3); // images in the PNG grid; 0 writes none
+        if (gridImages < 0) throw new ArgumentException($"--grid must be 0 or more, got {gridImages}.");
         a.EnsureAllUsed();
 
         var log = new RunLog("evaluate", raw);
@@ -71,7 +72,7 @@ internal static class EvaluateCommand
                 results.Add(Score("SUPERVISED upper bound (same network, clean targets)", sigma, noisy.Select(n => supervised.Denoise(n, options)).ToArray(), cleanImages, files));
             foreach (var r in results.Where(r => r.Sigma == sigma))
                 Console.WriteLine($"  sigma {sigma,4}: {r.Method,-60} PSNR {r.MeanPsnr:F2} dB  SSIM {r.MeanSsim:F4}");
-            if (sigma == sigmas[^1]) WriteGrid(Path.Combine(reportDir, $"grid-sigma{sigma}.png"), noisy, denoised, cleanImages, gridImages);
+            if (sigma == sigmas[^1] && gridImages > 0) WriteGrid(Path.Combine(reportDir, $"grid-sigma{sigma}.png"), noisy, denoised, cleanImages, gridImages);
             foreach (var t in noisy.Concat(denoised)) t.Dispose();
         }
 
