@@ -47,7 +47,7 @@ internal static class EvaluateCommand
         using var supervised = supervisedPath is null ? null : Denoiser.Load(supervisedPath);
         var mode = new ImageReadOptions { ColorMode = channels == 1 ? ImageColorMode.Grayscale : ImageColorMode.Color };
         var cleanImages = files.Select(f => ImageIO.Read(f, mode)).ToArray();
-        Console.WriteLine($"Evaluating {Path.GetFullPath(denoiserPath)} on {files.Count} images of {testDir} (noise {(clip ? "clipped and quantised" : "unclipped float")}, ensemble {options.SelfEnsemble}, noise level {(denoiser.TakesNoiseLevel ? (knownSigma ? "given" : "estimated per image") : "not an input")}), device {denoiser.Device.type}");
+        Console.WriteLine($"Evaluating {Path.GetFullPath(denoiserPath)} on {files.Count} images of {testDir} (noise {(clip ? "clipped and quantised" : "unclipped float")}, ensemble {options.SelfEnsemble}, noise level {(denoiser.Network.NoiseLevelInput ? (knownSigma ? "given" : "estimated per image") : "not an input")}), device {denoiser.Device.type}");
 
         var results = new List<MethodResult>();
         var clock = Stopwatch.StartNew();
@@ -64,7 +64,7 @@ internal static class EvaluateCommand
             var watch = Stopwatch.StartNew();
             var denoised = noisy.Select(n => denoiser.Denoise(n, NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale))).ToArray();
             denoiseSeconds += watch.Elapsed.TotalSeconds;
-            string label = !denoiser.TakesNoiseLevel ? "unpaired denoiser"
+            string label = !denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
                 : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})");
             var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
@@ -97,7 +97,10 @@ internal static class EvaluateCommand
     /// <summary>The options for one image: the noise level fed to a model that takes it (true or estimated, times the scale).</summary>
     private static DenoiseOptions NoiseLevelOptions(DenoiseOptions options, Denoiser denoiser, Tensor noisy, double? trueSigma, double scale)
     {
-        if (!denoiser.TakesNoiseLevel || (trueSigma is null && scale == 1)) return options;
+        if (!denoiser.Network.NoiseLevelInput || (trueSigma is null && scale == 1)) return options;
+        // Denoise estimates a grayscale model's level per channel of a color image; one option value cannot say that.
+        if (trueSigma is null && denoiser.Channels != noisy.shape[0])
+            throw new ArgumentException("--sigma-scale needs a model with as many channels as the images (a grayscale model estimates each color channel itself).");
         double level = trueSigma ?? Noise.NoiseLevelEstimator.Estimate(noisy);
         return options with { NoiseLevel = Math.Min(255, level * scale) };
     }

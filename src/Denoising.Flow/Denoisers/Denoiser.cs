@@ -151,9 +151,6 @@ public sealed class Denoiser : IDisposable
     /// <summary>Releases the native memory of the weights.</summary>
     public void Dispose() => network.Dispose();
 
-    /// <summary>True when the network takes the noise level as an input (<see cref="DenoiserNetworkOptions.NoiseLevelInput"/>).</summary>
-    public bool TakesNoiseLevel => network.Options.NoiseLevelInput;
-
     internal Tensor Forward(Tensor batch, Tensor? sigmas = null) => network.Forward(batch, sigmas);
 
     /// <summary>

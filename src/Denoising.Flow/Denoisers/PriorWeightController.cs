@@ -17,6 +17,19 @@ internal abstract class PriorWeightController
     /// <summary>Sees the per-sample data terms of the step (mean blurred residual^2).</summary>
     public virtual void Observe(double[] dataTerms, double[] sigmas, double blurEnergy) { }
 
+    /// <summary>The MAP weight for Gaussian noise sigma (on [0, 1]) under a blurred data term: 2 sigma^2 sum(k^2).</summary>
+    protected static double MapWeight(double sigma, double blurEnergy) => 2 * sigma * sigma * blurEnergy;
+
+    /// <summary>
+    /// One step of the discrepancy principle: a residual energy below the target means the output still follows the noise,
+    /// so the weight grows (and shrinks above it), multiplicatively by (target / observed)^rate, clamped to [min, max].
+    /// Unusable measurements (non-positive or non-finite) leave the weight unchanged.
+    /// </summary>
+    protected static double Adapt(double weight, double rate, double target, double observed, double min, double max) =>
+        target > 0 && observed > 0 && double.IsFinite(observed)
+            ? Math.Clamp(weight * Math.Exp(rate * Math.Log(target / observed)), min, max)
+            : weight;
+
     internal sealed class Scheduled(Func<long, double> schedule) : PriorWeightController
     {
         public override double[] Weights(long step, double[] sigmas, double blurEnergy)
@@ -38,14 +51,8 @@ internal abstract class PriorWeightController
 
         public override double[] Weights(long step, double[] sigmas, double blurEnergy) => Enumerable.Repeat(lambda, sigmas.Length).ToArray();
 
-        public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy)
-        {
-            double target = sigmas.Sum(s => s * s * blurEnergy);
-            double observed = dataTerms.Sum();
-            if (!(target > 0) || !(observed > 0) || !double.IsFinite(observed)) return;
-            // Residual below the noise energy: the output still follows the noise, so weigh the prior more (and vice versa).
-            lambda = Math.Clamp(lambda * Math.Exp(rate * Math.Log(target / observed)), Min, Max);
-        }
+        public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy) =>
+            lambda = Adapt(lambda, rate, sigmas.Sum(s => s * s * blurEnergy), dataTerms.Sum(), Min, Max);
     }
 
     /// <summary>lambda_i = gamma * 2 sigma_i^2 sum(k^2); gamma follows the discrepancy principle pooled over the batch.</summary>
@@ -58,21 +65,16 @@ internal abstract class PriorWeightController
         public override IReadOnlyDictionary<string, double> State => new Dictionary<string, double> { ["gamma"] = gamma };
 
         public override double[] Weights(long step, double[] sigmas, double blurEnergy) =>
-            sigmas.Select(s => gamma * 2 * s * s * blurEnergy).ToArray();
+            sigmas.Select(s => gamma * MapWeight(s, blurEnergy)).ToArray();
 
-        public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy)
-        {
-            double target = targetRatio * sigmas.Sum(s => s * s * blurEnergy);
-            double observed = dataTerms.Sum();
-            if (!(target > 0) || !(observed > 0) || !double.IsFinite(observed)) return;
-            gamma = Math.Clamp(gamma * Math.Exp(rate * Math.Log(target / observed)), Min, Max);
-        }
+        public override void Observe(double[] dataTerms, double[] sigmas, double blurEnergy) =>
+            gamma = Adapt(gamma, rate, targetRatio * sigmas.Sum(s => s * s * blurEnergy), dataTerms.Sum(), Min, Max);
     }
 
     internal sealed class NoiseAdaptive(double gamma) : PriorWeightController
     {
         public override double[] Weights(long step, double[] sigmas, double blurEnergy) =>
-            sigmas.Select(s => gamma * 2 * s * s * blurEnergy).ToArray();
+            sigmas.Select(s => gamma * MapWeight(s, blurEnergy)).ToArray();
     }
 
     /// <summary>
@@ -98,9 +100,7 @@ internal abstract class PriorWeightController
         {
             foreach (var group in sigmas.Select((s, i) => (Bin: Bin(s), Target: s * s * blurEnergy, Observed: dataTerms[i])).GroupBy(x => x.Bin))
             {
-                double target = group.Sum(g => g.Target), observed = group.Sum(g => g.Observed);
-                if (!(target > 0) || !(observed > 0) || !double.IsFinite(observed)) continue;
-                lambdas[group.Key] = Math.Clamp(lambdas[group.Key] * Math.Exp(rate * Math.Log(target / observed)), Min, Max);
+                lambdas[group.Key] = Adapt(lambdas[group.Key], rate, group.Sum(g => g.Target), group.Sum(g => g.Observed), Min, Max);
             }
         }
 
@@ -112,7 +112,7 @@ internal abstract class PriorWeightController
             if (!lambdas.TryGetValue(bin, out var lambda))
             {
                 double center = (bin + 0.5) * binWidth / 255;
-                lambda = lambdas[bin] = Math.Clamp(initialGamma * 2 * center * center * blurEnergy, Min, Max);
+                lambda = lambdas[bin] = Math.Clamp(initialGamma * MapWeight(center, blurEnergy), Min, Max);
             }
             return lambda;
         }

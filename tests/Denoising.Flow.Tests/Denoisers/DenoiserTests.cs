@@ -184,7 +184,7 @@ public sealed class DenoiserTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var denoiser = RandomDenoiser(noiseLevelInput: true);
-        denoiser.TakesNoiseLevel.Should().BeTrue();
+        denoiser.Network.NoiseLevelInput.Should().BeTrue();
         var image = rand(new long[] { 1, 40, 36 }, generator: new Generator(4));
         var raw = new DenoiseOptions { ClipOutput = false };
         var low = denoiser.Denoise(image, raw with { NoiseLevel = 5 });

@@ -136,7 +136,7 @@ public sealed class DenoiserTrainerTests : IDisposable
             .WithSteps(250)
             .OnDevice(CPU)
             .Train();
-        denoiser.TakesNoiseLevel.Should().BeTrue();
+        denoiser.Network.NoiseLevelInput.Should().BeTrue();
 
         var test = stack(SyntheticImages.Create(4, 48, seed: 98));
         foreach (double sigma in new[] { 15.0, 40.0 })
