@@ -22,13 +22,13 @@ internal static class DenoiserCommand
         string? synthetic = a.Flag("real") ? null : a.Text("synthetic", "0-55");
         string output = a.Text("out", Path.Combine("runs", gray ? "denoiser-gray.dnflow" : "denoiser-color.dnflow"));
         var blur = Parsing.Blur(a.Text("blur", "identity"));
-        var weight = Parsing.Weight(a.Text("weight", "per-level"), a.Double("initial-lambda", 0.01), a.Double("adapt-rate", 0.05));
+        var weight = Parsing.Weight(a.Text("weight", "discrepancy"), a.Double("adapt-rate", 0.02), a.Int("hold", 100), a.Double("sigma"));
         int batch = a.Int("batch", 16), patch = a.Int("patch", 48);
         var trainer = new DenoiserTrainer(prior)
             .WithNoisyImages(DataSets.Select(noisyDir, range))
             .WithBlur(blur)
             .WithPriorWeight(weight)
-            .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = a.Int("blocks", 16), Width = a.Int("width", 64), NoiseLevelInput = a.Flag("noise-input") })
+            .WithNetwork(Parsing.Network(a))
             .WithPatchSize(patch).WithBatchSize(batch)
             .WithLearningRate(a.Double("lr", 1e-3), a.Int("warmup", 100), cosineDecay: a.Flag("cosine"))
             .WithSeed(a.Int("seed", 2))

@@ -20,20 +20,33 @@ internal static class Parsing
         };
     }
 
-    /// <summary>discrepancy[:SIGMA] | per-level[:BIN[:GAMMA0]] | scaled[:GAMMA0[:TAU]] | adaptive:GAMMA | constant:LAMBDA</summary>
-    public static PriorWeight Weight(string text, double initialLambda, double rate)
+    /// <summary>discrepancy[:GAMMA0[:TAU]] (alias scaled) | constant:LAMBDA</summary>
+    public static PriorWeight Weight(string text, double rate, int hold, double? sigma = null)
     {
         var p = text.Split(':');
         return p[0] switch
         {
-            "discrepancy" => PriorWeight.Discrepancy(p.Length > 1 ? Args.Parse(p[1]) : null, initialLambda, rate),
-            "per-level" => PriorWeight.DiscrepancyPerNoiseLevel(p.Length > 1 ? Args.Parse(p[1]) : 5, p.Length > 2 ? Args.Parse(p[2]) : 0.3, rate),
-            "scaled" => PriorWeight.ScaledDiscrepancy(p.Length > 1 ? Args.Parse(p[1]) : 0.25, rate, targetRatio: p.Length > 2 ? Args.Parse(p[2]) : 1.0),
-            "adaptive" => PriorWeight.NoiseAdaptive(p.Length > 1 ? Args.Parse(p[1]) : 1.0),
+            "discrepancy" or "scaled" => PriorWeight.Discrepancy(p.Length > 1 ? Args.Parse(p[1]) : 0.25, rate, sigma, p.Length > 2 ? Args.Parse(p[2]) : 1.0, hold),
             "constant" => PriorWeight.Constant(Args.Parse(p[1])),
-            _ => throw new ArgumentException($"Unknown prior weight '{text}' (discrepancy[:SIGMA], per-level[:BIN[:GAMMA0]], scaled[:GAMMA0[:TAU]], adaptive:GAMMA, constant:LAMBDA)."),
+            _ => throw new ArgumentException($"Unknown prior weight '{text}' (discrepancy[:GAMMA0[:TAU]], constant:LAMBDA)."),
         };
     }
+
+    /// <summary>The network options of the command line: --arch resnet|ffdnet, --blocks, --width, --noise-input, --bounded.</summary>
+    public static DenoiserNetworkOptions Network(Args a, int channels = 1) => new()
+    {
+        Channels = channels,
+        Architecture = a.Text("arch", "resnet") switch
+        {
+            "resnet" => DenoiserArchitecture.ResNet,
+            "ffdnet" => DenoiserArchitecture.FfdNet,
+            var other => throw new ArgumentException($"Unknown --arch '{other}' (resnet, ffdnet)."),
+        },
+        ResidualBlocks = a.Int("blocks", 16),
+        Width = a.Int("width", 64),
+        NoiseLevelInput = a.Flag("noise-input"),
+        BoundedOutput = a.Flag("bounded"),
+    };
 
     /// <summary>SIGMA or MIN-MAX (0..255 scale).</summary>
     public static GaussianNoise Noise(string text, bool clip = false)

@@ -24,7 +24,8 @@ internal static class SupervisedCommand
         string? range = a.Text("range") ?? (channels == 1 ? "201-400" : "1-12");
         var noise = Parsing.Noise(a.Text("synthetic", "0-55"));
         string output = a.Text("out", Path.Combine("runs", channels == 1 ? "supervised-gray.dnflow" : "supervised-color.dnflow"));
-        var options = new DenoiserNetworkOptions { Channels = channels, ResidualBlocks = a.Int("blocks", 16), Width = a.Int("width", 64) };
+        var options = Parsing.Network(a, channels);
+        if (options.NoiseLevelInput) throw new ArgumentException("The supervised bound trains without the noise-level input (--noise-input is not supported here).");
         int batch = a.Int("batch", 16), patch = a.Int("patch", 48);
         long? steps = a.Long("steps");
         double? minutes = a.Double("minutes");

@@ -134,15 +134,12 @@ internal sealed class KernelTaps
         using var scope = torch.NewDisposeScope();
         bool single = images.dim() == 3;
         var batch = single ? images.unsqueeze(0) : images;
-        long channels = batch.shape[1];
         var weight = torch.tensor(_flat, new long[] { 1, 1, Size, Size }, ScalarType.Float64)
-            .to(images.dtype, images.device)
-            .expand(channels, 1, Size, Size)
-            .contiguous();
+            .to(images.dtype, images.device);
         var padded = radius == 0
             ? batch
             : torch.nn.functional.pad(batch, (radius, radius, radius, radius), PaddingModes.Reflect);
-        var blurred = torch.nn.functional.conv2d(padded, weight, groups: channels);
+        var blurred = SafeConvolution.Depthwise(padded, weight);
         var result = single ? blurred.squeeze(0) : blurred;
         return result.MoveToOuterDisposeScope();
     }

@@ -143,7 +143,8 @@ public sealed class Denoiser : IDisposable
         {
             throw new CheckpointException(path, "its blur kernel is invalid: " + e.Message, e);
         }
-        var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, state.Values.TryGetValue("lambda", out var l) ? l : double.NaN,
+        double gamma = DenoiserTrainer.ResumedWeightState(state)?.Gamma ?? double.NaN;
+        var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, gamma,
             Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds);
         return new Denoiser(network, blur, info);
     }
@@ -178,6 +179,7 @@ public sealed class Denoiser : IDisposable
     private Tensor Tiled(Tensor batch, Tensor? sigmas, int tileSize)
     {
         int margin = network.Options.ReceptiveRadius;
+        tileSize -= tileSize % network.GridMultiple; // tiles start on the half-resolution grid of an FFDNet body
         long h = batch.shape[2], w = batch.shape[3];
         var mode = h > margin && w > margin ? PaddingModes.Reflect : PaddingModes.Replicate;
         var padded = nn.functional.pad(batch, new long[] { margin, margin, margin, margin }, mode);

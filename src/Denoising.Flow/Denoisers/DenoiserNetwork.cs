@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -6,21 +7,30 @@ using static TorchSharp.torch;
 namespace Denoising.Flow.Denoisers;
 
 /// <summary>
-/// The ResNet denoiser D (see <see cref="DenoiserNetworkOptions"/>): D(x) = x + tail(blocks(head(x))), or, with a noise-level
-/// input, D(x, sigma) = x + tail(blocks(head([x, s]))) where s is a constant channel holding <see cref="NoiseMapScale"/> * sigma.
+/// The denoiser D (see <see cref="DenoiserNetworkOptions"/>): a body maps the input, with an optional constant channel holding
+/// <see cref="NoiseMapScale"/> * sigma, to a correction r; D(x) = x + r, or sigmoid(logit(clamp(x)) + r) with a bounded output.
+/// The FFDNet-style body runs on the pixel-unshuffled image (an odd height or width is replicate-padded by one and cropped back).
 /// </summary>
 internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Margin that keeps the logit of a clamped input finite (half an 8-bit level).</summary>
+    public const double LogitMargin = 1.0 / 512;
+
     private readonly Conv2d head;
-    private readonly ModuleList<ResidualBlock> blocks;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks;
     private readonly Conv2d tail;
+    private readonly int scale;
 
     public DenoiserNetwork(DenoiserNetworkOptions options) : base(nameof(DenoiserNetwork))
     {
         Options = options;
-        head = nn.Conv2d(options.Channels + (options.NoiseLevelInput ? 1 : 0), options.Width, 3, padding: 1);
-        blocks = new ModuleList<ResidualBlock>(Enumerable.Range(0, options.ResidualBlocks).Select(_ => new ResidualBlock(options.Width)).ToArray());
-        tail = nn.Conv2d(options.Width, options.Channels, 3, padding: 1);
+        bool half = options.Architecture == DenoiserArchitecture.FfdNet;
+        scale = half ? 2 : 1;
+        long imageChannels = options.Channels * scale * scale;
+        head = nn.Conv2d(imageChannels + (options.NoiseLevelInput ? 1 : 0), options.Width, 3, padding: 1);
+        var body = Enumerable.Range(0, options.ResidualBlocks).Select(_ => (nn.Module<Tensor, Tensor>)new ResidualBlock(options.Width));
+        blocks = new ModuleList<nn.Module<Tensor, Tensor>>(body.ToArray());
+        tail = nn.Conv2d(options.Width, imageChannels, 3, padding: 1);
         using (no_grad())
         {
             tail.weight!.zero_();
@@ -33,6 +43,9 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
     public const double NoiseMapScale = 5.0;
 
     public DenoiserNetworkOptions Options { get; }
+
+    /// <summary>Offsets of tiles must be multiples of this so that they keep the body's pixel grid (2 for FFDNet, else 1).</summary>
+    public int GridMultiple => scale;
 
     protected override void RegisterComponents()
     {
@@ -56,18 +69,35 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
                 ? "This denoiser network takes the noise level as an input; none was given."
                 : "This denoiser network takes no noise-level input.");
         using var scope = NewDisposeScope();
+        long h = input.shape[2], w = input.shape[3];
         var features = input;
+        if (scale > 1)
+        {
+            long padH = h % scale, padW = w % scale;
+            if (padH > 0 || padW > 0) features = nn.functional.pad(features, new long[] { 0, padW, 0, padH }, PaddingModes.Replicate);
+            features = nn.functional.pixel_unshuffle(features, scale);
+        }
         if (sigmas is not null)
         {
             if (sigmas.dim() != 1 || sigmas.shape[0] != input.shape[0])
                 throw new ArgumentException($"Expected one noise level per image ([{input.shape[0]}]), got shape [{string.Join(", ", sigmas.shape)}].", nameof(sigmas));
-            var map = (sigmas.to(input.dtype).to(input.device) * NoiseMapScale).view(-1, 1, 1, 1).expand(input.shape[0], 1, input.shape[2], input.shape[3]);
-            features = cat(new[] { input, map }, 1);
+            var map = (sigmas.to(input.dtype).to(input.device) * NoiseMapScale).view(-1, 1, 1, 1)
+                .expand(input.shape[0], 1, features.shape[2], features.shape[3]);
+            features = cat(new[] { features, map }, 1);
         }
-        var h = nn.functional.relu(head.forward(features));
-        foreach (var block in blocks) h = block.forward(h);
-        return (input + tail.forward(h)).MoveToOuterDisposeScope();
+        var hidden = nn.functional.relu(SafeConvolution.Conv2d(head, features, padding: 1));
+        foreach (var block in blocks) hidden = block.forward(hidden);
+        var correction = SafeConvolution.Conv2d(tail, hidden, padding: 1);
+        if (scale > 1)
+        {
+            correction = nn.functional.pixel_shuffle(correction, scale);
+            if (correction.shape[2] != h || correction.shape[3] != w) correction = correction.narrow(2, 0, h).narrow(3, 0, w);
+        }
+        var output = Options.BoundedOutput ? Logit(input.clamp(LogitMargin, 1 - LogitMargin)).add(correction).sigmoid() : input + correction;
+        return output.MoveToOuterDisposeScope();
     }
+
+    private static Tensor Logit(Tensor p) => p.log() - (1 - p).log();
 
     private sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     {
@@ -84,7 +114,7 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var h = second.forward(nn.functional.relu(first.forward(x)));
+            var h = SafeConvolution.Conv2d(second, nn.functional.relu(SafeConvolution.Conv2d(first, x, padding: 1)), padding: 1);
             return nn.functional.relu(x + h).MoveToOuterDisposeScope();
         }
     }

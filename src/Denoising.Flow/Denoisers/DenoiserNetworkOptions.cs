@@ -1,15 +1,18 @@
 namespace Denoising.Flow.Denoisers;
 
 /// <summary>
-/// Architecture of the denoiser D: a ResNet (conv 3x3, <see cref="ResidualBlocks"/> blocks of conv-ReLU-conv with a skip,
-/// conv 3x3) predicting a correction that is added to the input. The last convolution starts at zero, so D starts as the identity.
+/// Architecture of the denoiser D: a body (<see cref="Architecture"/>) predicting a correction of the input. The last
+/// convolution starts at zero, so D starts as the identity (inside [0, 1] when <see cref="BoundedOutput"/> is set).
 /// </summary>
 public sealed record DenoiserNetworkOptions
 {
     /// <summary>Image channels: 1 or 3. Default 1.</summary>
     public int Channels { get; init; } = 1;
 
-    /// <summary>Residual blocks. Default 16.</summary>
+    /// <summary>The body: the paper's full-resolution ResNet, or the half-resolution FFDNet-style stack. Default ResNet.</summary>
+    public DenoiserArchitecture Architecture { get; init; } = DenoiserArchitecture.ResNet;
+
+    /// <summary>Residual blocks of the body (two 3x3 convolutions each). Default 16.</summary>
     public int ResidualBlocks { get; init; } = 16;
 
     /// <summary>Feature channels. Default 64.</summary>
@@ -23,16 +26,25 @@ public sealed record DenoiserNetworkOptions
     /// </summary>
     public bool NoiseLevelInput { get; init; }
 
-    /// <summary>Pixels of context each output pixel sees on every side: 2 * blocks + 2.</summary>
-    public int ReceptiveRadius => 2 * ResidualBlocks + 2;
+    /// <summary>
+    /// When true, the correction is added in logit space and the output is a sigmoid: D(x) = sigmoid(logit(clamp(x)) + r), so
+    /// every output lies inside (0, 1), where the prior is defined and gives a gradient to every pixel. During training the prior
+    /// then scores the output dequantised as its clean training images were, (255 D + u) / 256 with fresh uniform u. When false,
+    /// D(x) = x + r and the prior scores D clamped to [0, 1]. Default false.
+    /// </summary>
+    public bool BoundedOutput { get; init; }
+
+    /// <summary>Pixels of context each output pixel sees on every side (even, so tiles keep the half-resolution grid).</summary>
+    public int ReceptiveRadius => Architecture == DenoiserArchitecture.FfdNet ? 4 * ResidualBlocks + 6 : 2 * ResidualBlocks + 2;
 
     /// <summary>Every problem, "Property: message" each.</summary>
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
         if (Channels is not (1 or 3)) problems.Add($"Channels: must be 1 or 3, got {Channels}.");
+        if (!Enum.IsDefined(Architecture)) problems.Add($"Architecture: unknown value {(int)Architecture}.");
         if (ResidualBlocks is < 0 or > 256) problems.Add($"ResidualBlocks: must be between 0 and 256, got {ResidualBlocks}.");
-        if (Width < 1) problems.Add($"Width: must be at least 1, got {Width}.");
+        if (Width is < 1 or > 4096) problems.Add($"Width: must be between 1 and 4096, got {Width}.");
         return problems;
     }
 }

@@ -117,7 +117,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         });
         long start = 0;
         double previousSeconds = 0;
-        IReadOnlyDictionary<string, double>? resumedState = null;
+        PriorWeightState? resumedWeight = null;
         if (CheckpointPath is not null)
         {
             var resumed = TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind,
@@ -126,13 +126,12 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
             {
                 start = resumed.Step;
                 previousSeconds = resumed.TrainingSeconds;
-                resumedState = resumed.Values;
+                resumedWeight = ResumedWeightState(resumed);
                 Logger.LogInformation("Denoiser: resuming from {Path} at step {Step}", CheckpointPath, start);
             }
         }
 
-        var controller = weight.CreateController(resumedState);
-        var priorModel = frozen.Model;
+        var objective = new UnpairedDenoisingLoss(frozen.Model, blur, weight.CreateController(resumedWeight), options.BoundedOutput, Seed);
         var recent = new Queue<(double Data, double Bpd, double Lambda)>();
         var clock = Stopwatch.StartNew();
         var loop = CreateLoop(TrainingStage.Denoiser, totalSteps, progress);
@@ -149,28 +148,26 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
 
             var output = model.Forward(noisy, networkSigmas);
             if (!isfinite(output).all().item<bool>()) return new StepMetrics(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, rate);
-            var dataTerms = blur.Apply(output - noisy).square().mean(new long[] { 1, 2, 3 });
-            double dims = output.shape[1] * output.shape[2] * output.shape[3];
-            var priorTerms = -priorModel.LogLikelihood(output.clamp(0, 1)) / dims;
-            var lambdas = controller.Weights(step, sampleSigmas, blurEnergy);
-            var lambda = tensor(lambdas, dtype: output.dtype, device: target);
-            var loss = (dataTerms + lambda * priorTerms).mean();
-            loss.backward();
+            var terms = objective.Compute(step, output, noisy, sampleSigmas);
+            terms.Total.backward();
             nn.utils.clip_grad_norm_(parameters, GradientClip);
-            double lossValue = loss.ToDouble();
+            double lossValue = terms.Total.ToDouble();
             if (double.IsFinite(lossValue)) optimizer.step();
 
-            var dataValues = dataTerms.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
-            controller.Observe(dataValues, sampleSigmas, blurEnergy);
-            double priorMean = priorTerms.mean().ToDouble();
+            var dataValues = terms.Data.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
+            objective.Observe(step, dataValues, sampleSigmas);
+            double priorMean = terms.Prior.mean().ToDouble();
             double bpd = (priorMean + Math.Log(256)) / Math.Log(2);
-            recent.Enqueue((dataValues.Average(), bpd, lambdas.Average()));
+            double lambdaMean = terms.Lambdas.Average();
+            if (step < 300 && step % 10 == 0)
+                Logger.LogDebug("Denoiser step {Step}: lambda {Lambda:G4}, gamma {Gamma:G4}, data {Data:G4}", step, lambdaMean, objective.WeightState?.Gamma, dataValues.Average());
+            recent.Enqueue((dataValues.Average(), bpd, lambdaMean));
             if (recent.Count > 50) recent.Dequeue();
-            return new StepMetrics(lossValue, dataValues.Average(), priorMean, bpd, lambdas.Average(), rate);
+            return new StepMetrics(lossValue, dataValues.Average(), priorMean, bpd, lambdaMean, rate);
         },
         (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, configJson,
             new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds,
-                new Dictionary<string, double>(controller.State)), model, optimizer),
+                objective.WeightState is { } w ? JsonSerializer.SerializeToElement(w, Json.Options) : null), model, optimizer),
         cancellationToken);
 
         optimizer.Dispose();
@@ -184,6 +181,15 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         foreach (var (_, image) in data) image.Dispose();
         return new Denoiser(model, blur, info);
     }
+
+    /// <summary>
+    /// The adapted prior weight of a checkpoint: the typed state, or the factor "gamma" of a checkpoint written by version 0.1
+    /// (its scaled discrepancy); other 0.1 states belong to removed policies and start afresh.
+    /// </summary>
+    internal static PriorWeightState? ResumedWeightState(TrainingCheckpoint.State state) =>
+        state.StageState is { } json ? json.Deserialize<PriorWeightState>(Json.Options)
+        : state.Values is { } values && values.TryGetValue("gamma", out var gamma) ? new PriorWeightState(gamma, 0)
+        : null;
 
     private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels)
     {

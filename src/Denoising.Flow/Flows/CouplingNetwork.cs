@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -32,7 +33,7 @@ internal sealed class CouplingNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = nn.functional.relu(input.forward(x));
+        var h = nn.functional.relu(SafeConvolution.Conv2d(input, x, padding: 1));
         h = nn.functional.relu(hidden.forward(h));
         return output.forward(h).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -32,5 +33,5 @@ internal sealed class ZeroConv2d : nn.Module<Tensor, Tensor>
         this.DetachFromScopes();
     }
 
-    public override Tensor forward(Tensor input) => conv.forward(input) * (logScale * 3).exp();
+    public override Tensor forward(Tensor input) => SafeConvolution.Conv2d(conv, input, padding: 1) * (logScale * 3).exp();
 }

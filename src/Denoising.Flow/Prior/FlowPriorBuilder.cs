@@ -125,7 +125,7 @@ public sealed class FlowPriorBuilder : TrainingBuilder<FlowPriorBuilder>
             return new StepMetrics(value, 0, value, value, 0, rate);
         },
         (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, configJson,
-            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds, new()), model, optimizer),
+            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds), model, optimizer),
         cancellationToken);
 
         optimizer.Dispose();

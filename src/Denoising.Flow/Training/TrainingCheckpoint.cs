@@ -6,7 +6,12 @@ namespace Denoising.Flow.Training;
 /// <summary>Resumable training state: configuration, step, extra state, model weights and optimizer state in one atomic file.</summary>
 internal static class TrainingCheckpoint
 {
-    public sealed record State(long Step, double TrainingSeconds, Dictionary<string, double> Values);
+    /// <summary>The step, the training time, and the stage's own state as JSON (e.g. the adapted prior weight).</summary>
+    /// <param name="Step">Completed optimizer steps.</param>
+    /// <param name="TrainingSeconds">Wall time summed over resumed runs.</param>
+    /// <param name="StageState">The stage's typed state, serialised; null when it has none.</param>
+    /// <param name="Values">Named values of checkpoints written before version 0.2 (read only, for resuming them).</param>
+    public sealed record State(long Step, double TrainingSeconds, System.Text.Json.JsonElement? StageState = null, Dictionary<string, double>? Values = null);
 
     public static void Save(string path, string kind, string configJson, State state, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer) =>
         CheckpointFile.Write(path, kind, configJson, Json.Write(state), ModuleState.Save(model), ModuleState.Save(optimizer));

@@ -93,7 +93,7 @@ public sealed class DenoiserTrainerTests : IDisposable
         var act = () => Tiny(images, 1000).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithCheckpoint(checkpoint).Train(progress, cancel.Token);
         act.Should().Throw<OperationCanceledException>();
         var state = CheckpointFile.Read(checkpoint, "DenoiserTraining").StateJson;
-        state.Should().Contain("\"Step\":20").And.Contain("lambda");
+        state.Should().Contain("\"Step\":20").And.Contain("Gamma");
 
         using (var snapshot = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU))
         {
@@ -107,16 +107,18 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
-    public void Train_WithBlurAndNoiseAdaptiveWeight_RecordsSettings()
+    public void Train_WithBlurAndConstantWeight_RecordsSettings()
     {
         using var denoiser = Tiny(SyntheticImages.Create(3, 32, 6), 5)
             .WithSyntheticNoise(GaussianNoise.Range(10, 40), seed: 1)
             .WithBlur(BlurKernels.Gaussian(1.0))
-            .WithPriorWeight(PriorWeight.NoiseAdaptive(0.5))
+            .WithPriorWeight(PriorWeight.Constant(0.002))
+            .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = 3, Width = 16, NoiseLevelInput = true })
             .Train();
         denoiser.Blur.Name.Should().StartWith("gaussian");
-        denoiser.Info.PriorWeight.Should().StartWith("noise-adaptive");
-        denoiser.Info.NoiseSigmas255.Should().HaveCount(3);
+        denoiser.Info.PriorWeight.Should().StartWith("constant");
+        denoiser.Info.FinalPriorWeight.Should().BeApproximately(0.002, 1e-15);
+        denoiser.Info.NoiseSigmas255.Should().HaveCount(3, "the network takes the noise levels, so they were estimated");
         denoiser.Info.Steps.Should().Be(5);
     }
 
@@ -124,13 +126,13 @@ public sealed class DenoiserTrainerTests : IDisposable
     public void Train_BlindWithNoiseLevelInput_DenoisesLowAndHighNoise()
     {
         // One model over a noise range: the network is told each training image's estimated noise level and, at inference,
-        // the level estimated from the test image itself. Noisy images only, per-level discrepancy.
+        // the level estimated from the test image itself. Noisy images only, the default damped discrepancy.
         using var scope = NewDisposeScope();
         using var denoiser = new DenoiserTrainer(TinyModels.SharedPrior())
             .WithNoisyImages(SyntheticImages.Create(12, 48, seed: 21))
             .WithSyntheticNoise(GaussianNoise.Range(5, 50), seed: 4)
             .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = 3, Width = 16, NoiseLevelInput = true })
-            .WithPriorWeight(PriorWeight.DiscrepancyPerNoiseLevel(binWidth255: 10))
+            .WithPriorWeight(PriorWeight.Discrepancy())
             .WithPatchSize(16).WithBatchSize(16)
             .WithLearningRate(2e-3, warmupSteps: 10)
             .WithSteps(250)
@@ -147,5 +149,32 @@ public sealed class DenoiserTrainerTests : IDisposable
             output.WriteLine($"sigma {sigma}: PSNR noisy {before:F2} dB -> denoised {after:F2} dB");
             after.Should().BeGreaterThan(before + 2, $"at sigma {sigma} denoising must clearly help (noisy {before:F2} dB, denoised {after:F2} dB)");
         }
+    }
+
+    [Theory]
+    [InlineData(DenoiserArchitecture.FfdNet, false)]
+    [InlineData(DenoiserArchitecture.ResNet, true)]
+    public void Train_OtherArchitectureOrBoundedOutput_RaisesPsnr_AndSavesAndLoads(DenoiserArchitecture architecture, bool bounded)
+    {
+        // The half-resolution body, and the sigmoid output whose prior input is dequantised; noisy images only.
+        using var scope = NewDisposeScope();
+        using var denoiser = Tiny(SyntheticImages.Create(10, 48, seed: 20), steps: 250)
+            .WithNetwork(new DenoiserNetworkOptions { Architecture = architecture, ResidualBlocks = 3, Width = 16, BoundedOutput = bounded })
+            .WithSyntheticNoise(GaussianNoise.Fixed(25), seed: 3)
+            .WithPriorWeight(PriorWeight.Discrepancy(noiseSigma255: 25))
+            .Train();
+        var test = stack(SyntheticImages.Create(4, 48, seed: 99));
+        using var noisy = GaussianNoise.Fixed(25).Apply(test, seed: 5);
+        var denoised = denoiser.Denoise(noisy.Noisy);
+        double before = ImageQuality.PsnrBatch(noisy.Noisy.clamp(0, 1), test).Average();
+        double after = ImageQuality.PsnrBatch(denoised, test).Average();
+        output.WriteLine($"{architecture}, bounded {bounded}: PSNR noisy {before:F2} dB -> denoised {after:F2} dB, final lambda {denoiser.Info.FinalPriorWeight:G3}");
+        after.Should().BeGreaterThan(before + 3, $"denoising must clearly help (noisy {before:F2} dB, denoised {after:F2} dB)");
+
+        string path = folder.File("model.dnflow");
+        denoiser.Save(path);
+        using var loaded = Denoiser.Load(path, CPU);
+        loaded.Network.Should().Be(denoiser.Network);
+        (loaded.Denoise(noisy.Noisy) - denoised).abs().max().ToDouble().Should().Be(0);
     }
 }

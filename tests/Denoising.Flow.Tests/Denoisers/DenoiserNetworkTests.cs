@@ -1,0 +1,102 @@
+using Denoising.Flow.Blur;
+using Denoising.Flow.Denoisers;
+using FluentAssertions;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Tests.Denoisers;
+
+public sealed class DenoiserNetworkTests
+{
+    private static DenoiserNetworkOptions Ffd(int channels = 1, bool bounded = false, bool noiseInput = false) => new()
+    {
+        Channels = channels, Architecture = DenoiserArchitecture.FfdNet, ResidualBlocks = 1, Width = 8, BoundedOutput = bounded, NoiseLevelInput = noiseInput,
+    };
+
+    private static DenoiserNetwork Randomised(DenoiserNetworkOptions options, long seed = 5)
+    {
+        manual_seed(seed);
+        var network = new DenoiserNetwork(options);
+        using (no_grad())
+        {
+            foreach (var p in network.parameters()) p.add_(randn_like(p) * 0.1);
+        }
+        return network;
+    }
+
+    [Theory]
+    [InlineData(1, 16, 16)]
+    [InlineData(3, 15, 17)]
+    public void FfdNet_StartsAsTheIdentity_AtAnySize(int channels, int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        using var network = new DenoiserNetwork(Ffd(channels));
+        var x = randn(2, channels, h, w);
+        (network.forward(x) - x).abs().max().ToDouble().Should().Be(0);
+    }
+
+    [Fact]
+    public void BoundedOutput_StartsAsTheClampedIdentity_AndStaysInsideTheUnitInterval()
+    {
+        using var scope = NewDisposeScope();
+        var x = rand(2, 1, 12, 12) * 1.6 - 0.3;
+        using (var fresh = new DenoiserNetwork(Ffd(bounded: true)))
+        {
+            var expected = x.clamp(DenoiserNetwork.LogitMargin, 1 - DenoiserNetwork.LogitMargin);
+            (fresh.forward(x) - expected).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        }
+        using var trained = Randomised(Ffd(bounded: true));
+        using (no_grad())
+        {
+            foreach (var p in trained.parameters()) p.mul_(20); // large corrections in logit space
+        }
+        var y = trained.forward(x);
+        y.min().ToDouble().Should().BeGreaterThanOrEqualTo(0);
+        y.max().ToDouble().Should().BeLessThanOrEqualTo(1);
+        isfinite(y).all().item<bool>().Should().BeTrue();
+    }
+
+    [Fact]
+    public void FfdNet_ReceptiveRadius_BoundsTheInfluenceOfAPixel()
+    {
+        // A change at one pixel may move outputs only within the receptive radius (and the network is not the identity).
+        using var scope = NewDisposeScope();
+        using var network = Randomised(Ffd());
+        int r = network.Options.ReceptiveRadius;
+        r.Should().Be(4 * 1 + 6);
+        var x = rand(1, 1, 48, 48);
+        var moved = x.clone();
+        moved[0, 0, 24, 24] = moved[0, 0, 24, 24] + 1;
+        var diff = (network.forward(moved) - network.forward(x)).abs().squeeze();
+        var far = diff.clone();
+        far[TensorIndex.Slice(24 - r, 24 + r + 1), TensorIndex.Slice(24 - r, 24 + r + 1)] = 0;
+        far.max().ToDouble().Should().Be(0);
+        diff.max().ToDouble().Should().BeGreaterThan(1e-4);
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(17)]
+    public void FfdNetDenoiser_Tiled_EqualsWholeImage(int tileSize)
+    {
+        // Tiles keep the half-resolution grid (an odd tile size is rounded down to even), so tiling changes nothing.
+        using var scope = NewDisposeScope();
+        var info = new DenoiserInfo(0, 16, 0, "test", 0, Array.Empty<double>(), 0, 0, 0);
+        using var denoiser = new Denoiser(Randomised(Ffd(bounded: true, noiseInput: true)), BlurKernels.Identity, info);
+        var image = rand(1, 71, 53, generator: new Generator(2));
+        var whole = denoiser.Denoise(image, new DenoiseOptions { TileSize = 512, ClipOutput = false, NoiseLevel = 20 });
+        var tiled = denoiser.Denoise(image, new DenoiseOptions { TileSize = tileSize, ClipOutput = false, NoiseLevel = 20 });
+        (whole - image).abs().max().ToDouble().Should().BeGreaterThan(1e-3);
+        (tiled - whole).abs().max().ToDouble().Should().BeLessThan(1e-5);
+    }
+
+    [Fact]
+    public void Options_Problems_NameEachBadField()
+    {
+        var problems = new DenoiserNetworkOptions { Architecture = (DenoiserArchitecture)7, ResidualBlocks = -1, Width = 0 }.Problems();
+        problems.Should().Contain(p => p.StartsWith("Architecture:"));
+        problems.Should().Contain(p => p.StartsWith("ResidualBlocks:"));
+        problems.Should().Contain(p => p.StartsWith("Width:"));
+    }
+}
