@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Denoising.Flow.Blur;
 using Denoising.Flow.Denoisers;
 using Denoising.Flow.Imaging;
+using Denoising.Flow.Noise;
 using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -13,6 +13,7 @@ namespace Denoising.Flow.Quality;
 /// supervised: the UPPER BOUND baseline, labelled as such: the same network trained WITH clean targets
 /// (MSE to the clean patch, fresh AWGN each step) on the same images the unpaired denoiser sees noisy.
 /// Not the method of this library; it only tells how far the unpaired training is from paired training.
+/// It runs on the library's one training loop (<see cref="TrainingSession"/>) with its own per-batch loss.
 /// </summary>
 internal static class SupervisedCommand
 {
@@ -38,49 +39,42 @@ internal static class SupervisedCommand
         var mode = new ImageReadOptions { ColorMode = channels == 1 ? ImageColorMode.Grayscale : ImageColorMode.Color };
         var images = DataSets.Select(cleanDir, range).Select(f => (f, ImageIO.Read(f, mode))).ToArray();
         var sampler = new PatchSampler(images, patch, augment: true, seed);
-        var device = Training.Devices.Default();
+        var device = Devices.Default();
         manual_seed(seed);
         var network = new DenoiserNetwork(options);
         network.to(device).DetachFromScopes();
-        var parameters = network.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, lr: schedule.BaseRate);
-        var clock = Stopwatch.StartNew();
-        long step = 0;
-        var curve = new List<object>();
-        network.train();
-        while ((steps is null || step < steps) && (minutes is null || clock.Elapsed.TotalMinutes < minutes))
+        var progress = new ConsoleProgress(every: 100);
+        var session = new TrainingSession
         {
-            ct.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var (clean, _) = sampler.Sample(step, batch, CPU);
-            using var noisyBatch = noise.Apply(clean, seed * 1_000_003 + step);
-            var noisy = noisyBatch.Noisy.to(device);
-            double rate = schedule.At(step, steps);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = rate;
-            optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(network.forward(noisy), clean.to(device));
-            loss.backward();
-            nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
-            step++;
-            if (step % 100 == 0)
-            {
-                double l = loss.ToDouble();
-                curve.Add(new { Step = step, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), Mse = l });
-                Console.WriteLine($"[Supervised] step {step} mse {l:E3} psnr-equivalent {10 * Math.Log10(1 / l):F2} dB lr {rate:G3} elapsed {clock.Elapsed:hh\\:mm\\:ss}");
-            }
-        }
-        var info = new DenoiserInfo(step, patch, images.Length, "SUPERVISED upper bound (clean targets)", 0, Array.Empty<double>(), double.NaN, double.NaN, clock.Elapsed.TotalSeconds);
+            Stage = TrainingStage.Denoiser, Model = network, LearningRate = schedule,
+            Budget = new TrainingBudget(steps, minutes is { } m ? TimeSpan.FromMinutes(m) : null), BatchSize = batch, GradientClip = 1.0,
+            Logger = logger, Progress = progress, CheckpointKind = "SupervisedBound", ConfigJson = Training.Json.Write(new { Architecture = options, patch, batch, seed }),
+        };
+        var (done, seconds) = session.Run(new Objective(network, sampler, noise, batch, seed, device), ct);
+        var info = new DenoiserInfo(done, patch, images.Length, "SUPERVISED upper bound (clean targets)", 0, Array.Empty<double>(), double.NaN, double.NaN, seconds);
         using var model = new Denoiser(network, BlurKernels.Identity, info);
         model.Save(output);
         log.Values["network"] = options;
-        log.Values["steps"] = step;
-        log.Values["stepsPerSecond"] = Math.Round(step / clock.Elapsed.TotalSeconds, 3);
+        log.Values["steps"] = done;
+        log.Values["stepsPerSecond"] = Math.Round(done / seconds, 3);
         log.Values["noise"] = noise.ToString();
-        log.Values["curve"] = curve;
+        log.Values["curve"] = progress.Curve.Select(c => new { c.Step, c.Seconds, Mse = c.Loss }).ToArray();
+        log.Values["finalMse"] = session.Recent.Count > 0 ? session.Recent.Average(r => r.Loss) : double.NaN;
         log.Write(output + ".json");
         foreach (var (_, t) in images) t.Dispose();
-        Console.WriteLine($"Supervised upper bound: {step} steps, saved {Path.GetFullPath(output)}");
+        Console.WriteLine($"Supervised upper bound: {done} steps, saved {Path.GetFullPath(output)}");
         return 0;
+    }
+
+    /// <summary>MSE to the clean patch, with fresh seeded noise every step: the paired loss the unpaired method does without.</summary>
+    private sealed class Objective(DenoiserNetwork network, PatchSampler sampler, GaussianNoise noise, int batch, long seed, Device device) : ITrainingObjective
+    {
+        public BatchLoss Compute(long step)
+        {
+            var (clean, _) = sampler.Sample(step, batch, CPU);
+            using var noisy = noise.Apply(clean, seed * 1_000_003 + step);
+            var loss = nn.functional.mse_loss(network.forward(noisy.Noisy.to(device)), clean.to(device));
+            return new BatchLoss(loss, loss.ToDouble(), double.NaN, double.NaN, 0);
+        }
     }
 }

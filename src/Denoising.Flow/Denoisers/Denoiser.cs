@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Denoising.Flow.Blur;
 using Denoising.Flow.Imaging;
 using Denoising.Flow.Training;
@@ -121,7 +122,8 @@ public sealed class Denoiser : IDisposable
 
     /// <summary>
     /// The denoiser held in a TRAINING checkpoint (<c>DenoiserTrainer.WithCheckpoint</c>), e.g. to look at an interrupted
-    /// or running training. The checkpoint is read, never changed; its training record holds the step only.
+    /// or running training. The checkpoint is read, never changed; its training record holds the step, the training time and,
+    /// for <see cref="PriorWeight.Discrepancy"/>, the adapted factor gamma as <see cref="DenoiserInfo.FinalPriorWeight"/>.
     /// </summary>
     /// <exception cref="CheckpointException">The file is not a denoiser training checkpoint or is corrupt.</exception>
     public static Denoiser LoadTrainingCheckpoint(string path, Device? device = null)
@@ -143,7 +145,7 @@ public sealed class Denoiser : IDisposable
         {
             throw new CheckpointException(path, "its blur kernel is invalid: " + e.Message, e);
         }
-        double gamma = DenoiserTrainer.ResumedWeightState(state)?.Gamma ?? double.NaN;
+        double gamma = state.StageStateOrLegacy()?.Deserialize<PriorWeightState>(Json.Options)?.Gamma ?? double.NaN;
         var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, gamma,
             Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds);
         return new Denoiser(network, blur, info);

@@ -107,89 +107,26 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         manual_seed(Seed);
         var model = new DenoiserNetwork(options);
         model.to(target).DetachFromScopes();
-        var parameters = model.parameters().ToArray();
-        var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
-        string architectureJson = Json.Write(new { Network = options, Blur = blur.Name });
         string configJson = Json.Write(new
         {
-            Architecture = JsonDocument.Parse(architectureJson).RootElement, BlurTaps = Denoiser.ToJagged(blur.GetTaps()),
+            Architecture = new Denoiser.TrainingArchitecture(options, blur.Name), BlurTaps = Denoiser.ToJagged(blur.GetTaps()),
             Weight = weight.Description, PatchSize, BatchSize, Seed,
         });
-        long start = 0;
-        double previousSeconds = 0;
-        PriorWeightState? resumedWeight = null;
-        if (CheckpointPath is not null)
-        {
-            var resumed = TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind,
-                config => JsonDocument.Parse(config).RootElement.GetProperty("Architecture").GetRawText(), architectureJson, model, optimizer);
-            if (resumed is not null)
-            {
-                start = resumed.Step;
-                previousSeconds = resumed.TrainingSeconds;
-                resumedWeight = ResumedWeightState(resumed);
-                Logger.LogInformation("Denoiser: resuming from {Path} at step {Step}", CheckpointPath, start);
-            }
-        }
+        var loss = new UnpairedDenoisingLoss(frozen.Model, blur, weight, options.BoundedOutput, Seed);
+        var session = CreateSession(TrainingStage.Denoiser, model, CheckpointKind, configJson, totalSteps, progress);
+        var (end, seconds) = session.Run(new DenoiserObjective(model, loss, sampler, sigmas, BatchSize, target, Logger), cancellationToken);
+        var recent = session.Recent;
 
-        var objective = new UnpairedDenoisingLoss(frozen.Model, blur, weight.CreateController(resumedWeight), options.BoundedOutput, Seed);
-        var recent = new Queue<(double Data, double Bpd, double Lambda)>();
-        var clock = Stopwatch.StartNew();
-        var loop = CreateLoop(TrainingStage.Denoiser, totalSteps, progress);
-        model.train();
-        long end = loop.Run(start, step =>
-        {
-            using var scope = NewDisposeScope();
-            var (cpuBatch, sources) = sampler.Sample(step, BatchSize, CPU);
-            var noisy = cpuBatch.to(target);
-            var sampleSigmas = sources.Select(i => sigmas[i] / 255.0).ToArray();
-            using var networkSigmas = options.NoiseLevelInput ? tensor(sampleSigmas, dtype: noisy.dtype, device: target) : null;
-            SetLearningRate(optimizer, step, totalSteps, out double rate);
-            optimizer.zero_grad();
-
-            var output = model.Forward(noisy, networkSigmas);
-            if (!isfinite(output).all().item<bool>()) return new StepMetrics(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, rate);
-            var terms = objective.Compute(step, output, noisy, sampleSigmas);
-            terms.Total.backward();
-            nn.utils.clip_grad_norm_(parameters, GradientClip);
-            double lossValue = terms.Total.ToDouble();
-            if (double.IsFinite(lossValue)) optimizer.step();
-
-            var dataValues = terms.Data.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
-            objective.Observe(step, dataValues, sampleSigmas);
-            double priorMean = terms.Prior.mean().ToDouble();
-            double bpd = (priorMean + Math.Log(256)) / Math.Log(2);
-            double lambdaMean = terms.Lambdas.Average();
-            if (step < 300 && step % 10 == 0)
-                Logger.LogDebug("Denoiser step {Step}: lambda {Lambda:G4}, gamma {Gamma:G4}, data {Data:G4}", step, lambdaMean, objective.WeightState?.Gamma, dataValues.Average());
-            recent.Enqueue((dataValues.Average(), bpd, lambdaMean));
-            if (recent.Count > 50) recent.Dequeue();
-            return new StepMetrics(lossValue, dataValues.Average(), priorMean, bpd, lambdaMean, rate);
-        },
-        (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, configJson,
-            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds,
-                objective.WeightState is { } w ? JsonSerializer.SerializeToElement(w, Json.Options) : null), model, optimizer),
-        cancellationToken);
-
-        optimizer.Dispose();
         var sortedSigmas = sigmas.OrderBy(s => s).ToArray();
         var info = new DenoiserInfo(end, PatchSize, data.Count, weight.Description,
-            recent.Count > 0 ? recent.Last().Lambda : double.NaN,
+            recent.Count > 0 ? recent[^1].PriorWeight : double.NaN,
             sortedSigmas.Length == 0 ? Array.Empty<double>() : new[] { sortedSigmas[0], sortedSigmas[sortedSigmas.Length / 2], sortedSigmas[^1] },
-            recent.Count > 0 ? recent.Average(r => r.Data) : double.NaN,
-            recent.Count > 0 ? recent.Average(r => r.Bpd) : double.NaN,
-            previousSeconds + clock.Elapsed.TotalSeconds);
+            recent.Count > 0 ? recent.Average(r => r.DataTerm) : double.NaN,
+            recent.Count > 0 ? recent.Average(r => r.BitsPerDim) : double.NaN,
+            seconds);
         foreach (var (_, image) in data) image.Dispose();
         return new Denoiser(model, blur, info);
     }
-
-    /// <summary>
-    /// The adapted prior weight of a checkpoint: the typed state, or the factor "gamma" of a checkpoint written by version 0.1
-    /// (its scaled discrepancy); other 0.1 states belong to removed policies and start afresh.
-    /// </summary>
-    internal static PriorWeightState? ResumedWeightState(TrainingCheckpoint.State state) =>
-        state.StageState is { } json ? json.Deserialize<PriorWeightState>(Json.Options)
-        : state.Values is { } values && values.TryGetValue("gamma", out var gamma) ? new PriorWeightState(gamma, 0)
-        : null;
 
     private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels)
     {

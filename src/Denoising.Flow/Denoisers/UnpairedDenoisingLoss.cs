@@ -17,21 +17,26 @@ internal sealed class UnpairedDenoisingLoss
 {
     private readonly GlowModel prior;
     private readonly IBlurKernel blur;
-    private readonly PriorWeightController weight;
+    private readonly PriorWeight policy;
+    private PriorWeightController weight;
     private readonly bool dequantize;
     private readonly long seed;
 
-    public UnpairedDenoisingLoss(GlowModel prior, IBlurKernel blur, PriorWeightController weight, bool dequantizePriorInput, long seed)
+    public UnpairedDenoisingLoss(GlowModel prior, IBlurKernel blur, PriorWeight weight, bool dequantizePriorInput, long seed)
     {
         this.prior = prior;
         this.blur = blur;
-        this.weight = weight;
+        policy = weight;
+        this.weight = weight.CreateController(null);
         dequantize = dequantizePriorInput;
         this.seed = seed;
     }
 
     /// <summary>The adapted state of the lambda policy (checkpointed), or null.</summary>
     public PriorWeightState? WeightState => weight.State;
+
+    /// <summary>Restarts the lambda policy from a checkpointed state (from its start when null).</summary>
+    public void Restore(PriorWeightState? state) => weight = policy.CreateController(state);
 
     /// <summary>The terms of one step. <paramref name="sigmas"/> are the images' noise levels on the [0, 1] scale.</summary>
     public Terms Compute(long step, Tensor output, Tensor noisy, double[] sigmas)

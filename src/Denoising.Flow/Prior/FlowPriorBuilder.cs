@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Imaging;
 using Denoising.Flow.Training;
@@ -85,54 +83,12 @@ public sealed class FlowPriorBuilder : TrainingBuilder<FlowPriorBuilder>
         manual_seed(Seed);
         var model = new GlowModel(architecture);
         model.to(target).DetachFromScopes();
-        var parameters = model.parameters().ToArray();
-        var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
-        string configJson = Json.Write(new { Architecture = architecture, PatchSize, BatchSize, Seed });
-        string architectureJson = Json.Write(architecture);
-        double previousSeconds = 0;
-        long start = 0;
-        if (CheckpointPath is not null)
-        {
-            var resumed = TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind,
-                config => JsonDocument.Parse(config).RootElement.GetProperty("Architecture").GetRawText(), architectureJson, model, optimizer);
-            if (resumed is not null)
-            {
-                start = resumed.Step;
-                previousSeconds = resumed.TrainingSeconds;
-                Logger.LogInformation("Prior: resuming from {Path} at step {Step}", CheckpointPath, start);
-            }
-        }
-
-        var recent = new Queue<double>();
-        var clock = Stopwatch.StartNew();
-        var loop = CreateLoop(TrainingStage.Prior, totalSteps, progress);
-        model.train();
-        long end = loop.Run(start, step =>
-        {
-            using var scope = NewDisposeScope();
-            var (batch, _) = sampler.Sample(step, BatchSize, CPU);
-            if (dequantize) batch = LogitTransform.Dequantize(batch, new Generator((ulong)(Seed * 7_777 + step)));
-            batch = batch.to(target);
-            SetLearningRate(optimizer, step, totalSteps, out double rate);
-            optimizer.zero_grad();
-            var loss = model.BitsPerDim(batch).mean();
-            loss.backward();
-            nn.utils.clip_grad_norm_(parameters, GradientClip);
-            double value = loss.ToDouble();
-            if (double.IsFinite(value)) optimizer.step();
-            recent.Enqueue(value);
-            if (recent.Count > 50) recent.Dequeue();
-            return new StepMetrics(value, 0, value, value, 0, rate);
-        },
-        (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, configJson,
-            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds), model, optimizer),
-        cancellationToken);
-
-        optimizer.Dispose();
+        var session = CreateSession(TrainingStage.Prior, model, CheckpointKind, Json.Write(new { Architecture = architecture, PatchSize, BatchSize, Seed }), totalSteps, progress);
+        var (end, seconds) = session.Run(new PriorObjective(model, sampler, BatchSize, dequantize, Seed, target), cancellationToken);
+        var recent = session.Recent;
         double? validationBpd = validation is null ? null : Evaluate(model, validation, target);
         if (validationBpd is { } v) Logger.LogInformation("Prior: validation {Bpd:F4} bits/dim", v);
-        var info = new FlowPriorInfo(end, PatchSize, data.Count, recent.Count > 0 ? recent.Average() : double.NaN, validationBpd,
-            previousSeconds + clock.Elapsed.TotalSeconds);
+        var info = new FlowPriorInfo(end, PatchSize, data.Count, recent.Count > 0 ? recent.Average(r => r.Loss) : double.NaN, validationBpd, seconds);
         foreach (var (_, image) in data) image.Dispose();
         return new FlowPrior(model, info);
     }

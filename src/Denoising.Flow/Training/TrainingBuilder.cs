@@ -110,15 +110,12 @@ public abstract class TrainingBuilder<TSelf> where TSelf : TrainingBuilder<TSelf
     private protected long? TotalSteps(long trainingPixels) =>
         Steps ?? (Epochs is { } e ? Math.Max(1, (long)Math.Ceiling(e * trainingPixels / ((double)PatchSize * PatchSize * BatchSize))) : null);
 
-    private protected TrainingLoop CreateLoop(TrainingStage stage, long? totalSteps, IProgress<TrainingProgress>? progress) => new()
+    /// <summary>The shared training loop for <paramref name="model"/> with this builder's settings.</summary>
+    private protected TrainingSession CreateSession(TrainingStage stage, TorchSharp.torch.nn.Module model, string checkpointKind, string configJson,
+        long? totalSteps, IProgress<TrainingProgress>? progress) => new()
     {
-        Stage = stage, Budget = new TrainingBudget(totalSteps, Duration), BatchSize = BatchSize, Logger = Logger,
-        Progress = progress, CheckpointPath = CheckpointPath, CheckpointInterval = CheckpointInterval,
+        Stage = stage, Model = model, LearningRate = LearningRate, Budget = new TrainingBudget(totalSteps, Duration), BatchSize = BatchSize,
+        GradientClip = GradientClip, Logger = Logger, Progress = progress, CheckpointPath = CheckpointPath, CheckpointInterval = CheckpointInterval,
+        CheckpointKind = checkpointKind, ConfigJson = configJson,
     };
-
-    private protected void SetLearningRate(TorchSharp.Modules.OptimizerHelper optimizer, long step, long? totalSteps, out double rate)
-    {
-        rate = LearningRate.At(step, totalSteps);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
-    }
 }

@@ -11,7 +11,17 @@ internal static class TrainingCheckpoint
     /// <param name="TrainingSeconds">Wall time summed over resumed runs.</param>
     /// <param name="StageState">The stage's typed state, serialised; null when it has none.</param>
     /// <param name="Values">Named values of checkpoints written before version 0.2 (read only, for resuming them).</param>
-    public sealed record State(long Step, double TrainingSeconds, System.Text.Json.JsonElement? StageState = null, Dictionary<string, double>? Values = null);
+    public sealed record State(long Step, double TrainingSeconds, System.Text.Json.JsonElement? StageState = null, Dictionary<string, double>? Values = null)
+    {
+        /// <summary>
+        /// The stage's state; for a checkpoint of version 0.1, the denoiser's adapted factor "gamma" in today's form. The other
+        /// 0.1 values belonged to removed lambda policies: such a run resumes its weights and restarts its lambda policy.
+        /// </summary>
+        public System.Text.Json.JsonElement? StageStateOrLegacy() =>
+            StageState ?? (Values is { } values && values.TryGetValue("gamma", out var gamma)
+                ? System.Text.Json.JsonSerializer.SerializeToElement(new { Gamma = gamma, SmoothedLogRatio = 0.0 })
+                : null);
+    }
 
     public static void Save(string path, string kind, string configJson, State state, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer) =>
         CheckpointFile.Write(path, kind, configJson, Json.Write(state), ModuleState.Save(model), ModuleState.Save(optimizer));

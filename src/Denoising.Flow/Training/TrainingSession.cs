@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Training;
+
+/// <summary>
+/// The one training loop of the library, shared by both stages and by the quality harness's supervised bound. It owns the
+/// device placement, seed, Adam optimizer, learning-rate schedule, gradient clipping, the dispose scope of every step, the
+/// finite-loss check, checkpoints and resume (weights, optimizer, the objective's state, step and time), progress,
+/// cancellation and logging. A stage gives only its per-batch loss (<see cref="ITrainingObjective"/>).
+/// </summary>
+internal sealed class TrainingSession
+{
+    public required TrainingStage Stage { get; init; }
+    public required nn.Module Model { get; init; }
+    public required LearningRateSchedule LearningRate { get; init; }
+    public required TrainingBudget Budget { get; init; }
+    public required int BatchSize { get; init; }
+    public required double GradientClip { get; init; }
+    public required ILogger Logger { get; init; }
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Checkpoint file, or null for none.</summary>
+    public string? CheckpointPath { get; init; }
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The kind written into checkpoints (a checkpoint of another kind is refused).</summary>
+    public required string CheckpointKind { get; init; }
+
+    /// <summary>The run's configuration; its "Architecture" property must match to resume.</summary>
+    public required string ConfigJson { get; init; }
+
+    private readonly Queue<StepMetrics> recent = new();
+
+    /// <summary>The metrics of the last (up to) 50 steps of the last <see cref="Run"/>, oldest first.</summary>
+    public IReadOnlyList<StepMetrics> Recent => recent.ToArray();
+
+    /// <summary>Runs until the budget is spent; returns the final step and the training time summed over resumed runs.</summary>
+    public (long Steps, double Seconds) Run(ITrainingObjective objective, CancellationToken cancellationToken)
+    {
+        var parameters = Model.parameters().Where(p => p.requires_grad).ToArray();
+        using var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
+        string architectureJson = ArchitectureOf(ConfigJson);
+        long start = 0;
+        double previousSeconds = 0;
+        if (CheckpointPath is not null && TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind, ArchitectureOf, architectureJson, Model, optimizer) is { } resumed)
+        {
+            start = resumed.Step;
+            previousSeconds = resumed.TrainingSeconds;
+            objective.Restore(resumed.StageStateOrLegacy());
+            Logger.LogInformation("{Stage}: resuming from {Path} at step {Step}", Stage, CheckpointPath, start);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var loop = new TrainingLoop
+        {
+            Stage = Stage, Budget = Budget, BatchSize = BatchSize, Logger = Logger, Progress = Progress,
+            CheckpointPath = CheckpointPath, CheckpointInterval = CheckpointInterval,
+        };
+        Model.train();
+        long end = loop.Run(start, step =>
+        {
+            using var scope = NewDisposeScope();
+            double rate = LearningRate.At(step, Budget.Steps);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            optimizer.zero_grad();
+            var batch = objective.Compute(step);
+            double loss = batch.Loss.ToDouble();
+            if (!double.IsFinite(loss)) return new StepMetrics(loss, batch.DataTerm, batch.PriorTerm, batch.BitsPerDim, batch.PriorWeight, rate);
+            batch.Loss.backward();
+            nn.utils.clip_grad_norm_(parameters, GradientClip);
+            optimizer.step();
+            objective.Completed(step, batch);
+            var metrics = new StepMetrics(loss, batch.DataTerm, batch.PriorTerm, batch.BitsPerDim, batch.PriorWeight, rate);
+            recent.Enqueue(metrics);
+            if (recent.Count > 50) recent.Dequeue();
+            return metrics;
+        },
+        (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, ConfigJson,
+            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds, objective.State), Model, optimizer),
+        cancellationToken);
+        return (end, previousSeconds + clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The "Architecture" property of a configuration JSON (what must match to resume).</summary>
+    public static string ArchitectureOf(string configJson) => JsonDocument.Parse(configJson).RootElement.GetProperty("Architecture").GetRawText();
+}
