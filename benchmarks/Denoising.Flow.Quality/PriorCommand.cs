@@ -1,3 +1,4 @@
+using Denoising.Flow;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Prior;
 using Denoising.Flow.Training;
@@ -38,7 +39,7 @@ internal static class PriorCommand
             .WithSeed(a.Int("seed", 1))
             .WithCheckpoint(a.Text("checkpoint", output + ".ckpt"), TimeSpan.FromMinutes(a.Double("checkpoint-minutes", 3)))
             .WithLogger(logger)
-            .OnDevice(Training.Devices.Default());
+            .OnDevice(Devices.Default());
         if (a.Long("steps") is { } steps) builder.WithSteps(steps);
         if (a.Double("minutes") is { } minutes) builder.WithDuration(TimeSpan.FromMinutes(minutes));
         a.EnsureAllUsed();

@@ -1,3 +1,5 @@
+using Denoising.Flow.Internal;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Blur;
 using Denoising.Flow.Denoisers;
 using Denoising.Flow.Imaging;
@@ -48,7 +50,7 @@ internal static class SupervisedCommand
         {
             Stage = TrainingStage.Denoiser, Model = network, LearningRate = schedule,
             Budget = new TrainingBudget(steps, minutes is { } m ? TimeSpan.FromMinutes(m) : null), BatchSize = batch, GradientClip = 1.0,
-            Logger = logger, Progress = progress, CheckpointKind = "SupervisedBound", ConfigJson = Training.Json.Write(new { Architecture = options, patch, batch, seed }),
+            Logger = logger, Progress = progress, CheckpointKind = "SupervisedBound", ConfigJson = Json.Write(new { Architecture = options, patch, batch, seed }),
         };
         var (done, seconds) = session.Run(new Objective(network, sampler, noise, batch, seed, device), ct);
         var info = new DenoiserInfo(done, patch, images.Length, "SUPERVISED upper bound (clean targets)", 0, Array.Empty<double>(), double.NaN, double.NaN, seconds);

@@ -6,14 +6,10 @@
 //
 //   dotnet run -c Release --project samples/QuickStart [-- --data DIR] [--out DIR] [--scale X]
 using System.Diagnostics;
-using Denoising.Flow.Blur;
-using Denoising.Flow.Denoisers;
-using Denoising.Flow.Flows;
-using Denoising.Flow.Imaging;
-using Denoising.Flow.Metrics;
-using Denoising.Flow.Noise;
-using Denoising.Flow.Prior;
-using Denoising.Flow.Training;
+using Denoising.Flow;          // the builders, the models and their options
+using Denoising.Flow.Imaging;  // the sample's own image files,
+using Denoising.Flow.Metrics;  // its PSNR,
+using Denoising.Flow.Noise;    // and the synthetic noise of its test
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -53,7 +49,6 @@ stage.Restart();
 using var denoiser = new DenoiserTrainer(prior)
     .WithNoisyImages(data.Noisy)
     .WithSyntheticNoise(GaussianNoise.Fixed(sigma), seed: 7)
-    .WithBlur(BlurKernels.Identity)
     .WithPriorWeight(PriorWeight.Discrepancy())
     .WithNetwork(residualBlocks: 6, width: 32)
     .WithPatchSize(32).WithBatchSize(16)

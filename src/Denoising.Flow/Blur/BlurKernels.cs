@@ -23,13 +23,13 @@ public static class BlurKernels
     /// <summary>A kernel from explicit taps; see <see cref="CustomBlurKernel(double[,], string)"/>.</summary>
     /// <param name="taps">Square, odd-sized, finite taps summing to 1 within 1e-6; copied.</param>
     /// <returns>A new kernel named <c>custom</c>.</returns>
-    public static CustomBlurKernel FromTaps(double[,] taps) => new(taps);
+    public static IBlurKernel FromTaps(double[,] taps) => new CustomBlurKernel(taps);
 
     /// <summary>A kernel from a [k,k] tensor of taps (any floating dtype, any device; read, not disposed).</summary>
     /// <param name="taps">A square, odd-sized [k,k] tensor of finite taps summing to 1 within 1e-6.</param>
     /// <returns>A new kernel named <c>custom</c>.</returns>
     /// <exception cref="ArgumentException">The tensor is not [k,k] or the taps are invalid.</exception>
-    public static CustomBlurKernel FromTaps(Tensor taps)
+    public static IBlurKernel FromTaps(Tensor taps)
     {
         ArgumentNullException.ThrowIfNull(taps);
         if (taps.dim() != 2)

@@ -6,7 +6,7 @@ namespace Denoising.Flow.Blur;
 /// A blur kernel with caller-given taps (square, odd-sized, finite, summing to 1 within 1e-6). The taps are
 /// copied, so the kernel is immutable and thread-safe.
 /// </summary>
-public sealed class CustomBlurKernel : IBlurKernel
+internal sealed class CustomBlurKernel : IBlurKernel
 {
     /// <summary>The default descriptor name.</summary>
     public const string DefaultName = "custom";

@@ -7,7 +7,7 @@ namespace Denoising.Flow.Blur;
 /// The identity "blur" (a single tap of 1): with it the training loss compares D(N) with N directly.
 /// Use the shared instance <see cref="BlurKernels.Identity"/>. Immutable and thread-safe.
 /// </summary>
-public sealed class IdentityBlurKernel : IBlurKernel
+internal sealed class IdentityBlurKernel : IBlurKernel
 {
     /// <summary>The descriptor name of the identity kernel.</summary>
     public const string KernelName = "identity";

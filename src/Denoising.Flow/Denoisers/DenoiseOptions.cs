@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>Options of one <see cref="Denoiser.Denoise(TorchSharp.torch.Tensor, DenoiseOptions?)"/> call.</summary>
 public sealed record DenoiseOptions

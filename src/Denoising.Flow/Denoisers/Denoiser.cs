@@ -1,3 +1,6 @@
+using Denoising.Flow.Internal;
+using Denoising.Flow.Persistence;
+using Denoising.Flow.Denoisers;
 using System.Text.Json;
 using Denoising.Flow.Blur;
 using Denoising.Flow.Imaging;
@@ -6,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>
 /// A trained denoiser D. Denoises tensors of any size (reflect padding, seamless tiles) and image files.

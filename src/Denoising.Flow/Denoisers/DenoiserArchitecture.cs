@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>The body of the denoiser network D (see <see cref="DenoiserNetworkOptions"/>).</summary>
 public enum DenoiserArchitecture

@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>How a <see cref="Denoiser"/> was trained (saved with it).</summary>
 /// <param name="Steps">Optimizer steps.</param>

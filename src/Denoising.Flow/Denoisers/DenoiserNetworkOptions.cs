@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>
 /// Architecture of the denoiser D: a body (<see cref="Architecture"/>) predicting a correction of the input. The last

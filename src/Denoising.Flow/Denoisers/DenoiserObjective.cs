@@ -1,3 +1,4 @@
+using Denoising.Flow.Persistence;
 using System.Text.Json;
 using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,6 @@
+using Denoising.Flow.Internal;
+using Denoising.Flow.Denoisers;
+using Denoising.Flow.Persistence;
 using System.Diagnostics;
 using System.Text.Json;
 using Denoising.Flow.Blur;
@@ -10,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>
 /// Fluent configuration of stage 2: the denoiser D trained on noisy images only, with the frozen prior, minimising

@@ -1,4 +1,5 @@
-namespace Denoising.Flow.Denoisers;
+using Denoising.Flow.Denoisers;
+namespace Denoising.Flow;
 
 /// <summary>
 /// The prior weight lambda of the stage-2 loss (<see cref="UnpairedDenoisingLoss"/>), per image:

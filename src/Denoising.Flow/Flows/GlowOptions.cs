@@ -1,4 +1,5 @@
-namespace Denoising.Flow.Flows;
+using Denoising.Flow.Flows;
+namespace Denoising.Flow;
 
 /// <summary>
 /// Architecture of a <see cref="GlowModel"/>. Immutable; <see cref="Validate"/> reports every problem at once.

@@ -1,8 +1,8 @@
-namespace Denoising.Flow.Imaging;
+namespace Denoising.Flow;
 
 /// <summary>
 /// A file could not be read as an image: it is empty, not an image, in an unsupported format, truncated, corrupt,
-/// or larger than <see cref="ImageReadOptions.MaxPixels"/>. The message says which and names the file; the
+/// or larger than <see cref="Imaging.ImageReadOptions.MaxPixels"/>. The message says which and names the file; the
 /// decoder's own exception, if any, is the <see cref="Exception.InnerException"/>.
 /// </summary>
 public sealed class ImageReadException : IOException

@@ -1,9 +1,11 @@
+using Denoising.Flow.Internal;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Prior;
+namespace Denoising.Flow;
 
 /// <summary>
 /// A trained clean-image prior f_C: a frozen Glow model with its architecture and training record.

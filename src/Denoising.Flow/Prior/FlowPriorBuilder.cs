@@ -1,3 +1,6 @@
+using Denoising.Flow.Internal;
+using Denoising.Flow.Persistence;
+using Denoising.Flow.Prior;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Imaging;
 using Denoising.Flow.Training;
@@ -6,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Prior;
+namespace Denoising.Flow;
 
 /// <summary>
 /// Fluent configuration of stage 1: a Glow prior trained by maximum likelihood on clean images (random patches,

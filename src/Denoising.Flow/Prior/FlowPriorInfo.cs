@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Prior;
+namespace Denoising.Flow;
 
 /// <summary>How a <see cref="FlowPrior"/> was trained (saved with it).</summary>
 /// <param name="Steps">Optimizer steps.</param>

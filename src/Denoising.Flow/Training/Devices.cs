@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow;
 
 /// <summary>Chooses where tensors live.</summary>
 public static class Devices

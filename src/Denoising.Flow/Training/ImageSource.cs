@@ -1,7 +1,7 @@
 using Denoising.Flow.Imaging;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow;
 
 /// <summary>Where training images come from: a folder, a list of files, or tensors [C, H, W] in [0, 1]. Read when training starts.</summary>
 public abstract class ImageSource

@@ -5,7 +5,7 @@ namespace Denoising.Flow.Training;
 /// <param name="WarmupSteps">Steps of linear warm-up.</param>
 /// <param name="Cosine">Decay with a half cosine over the step budget after warm-up.</param>
 /// <param name="FinalFraction">Fraction of the base rate reached at the end of the cosine.</param>
-public sealed record LearningRateSchedule(double BaseRate, int WarmupSteps = 0, bool Cosine = false, double FinalFraction = 0.05)
+internal sealed record LearningRateSchedule(double BaseRate, int WarmupSteps = 0, bool Cosine = false, double FinalFraction = 0.05)
 {
     /// <summary>The rate at step <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>.</summary>
     public double At(long step, long? totalSteps)

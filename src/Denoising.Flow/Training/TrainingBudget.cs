@@ -3,7 +3,7 @@ namespace Denoising.Flow.Training;
 /// <summary>How long a training run lasts: a number of steps, a wall-clock duration, or both (whichever ends first).</summary>
 /// <param name="Steps">Total optimizer steps (counting those of a resumed checkpoint), or null.</param>
 /// <param name="Duration">Wall-clock time of this run, or null.</param>
-public sealed record TrainingBudget(long? Steps, TimeSpan? Duration)
+internal sealed record TrainingBudget(long? Steps, TimeSpan? Duration)
 {
     /// <summary>Every problem with the budget, "Property: message" each.</summary>
     internal IEnumerable<string> Problems()

@@ -1,9 +1,10 @@
+using Denoising.Flow.Training;
 using Denoising.Flow.Imaging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow;
 
 /// <summary>
 /// The settings both training stages share: patches, batch, learning rate, budget, seed, device, augmentation,

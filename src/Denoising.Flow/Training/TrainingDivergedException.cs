@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow;
 
 /// <summary>Training stopped because the loss became NaN or infinite. The last good checkpoint, if any, is kept.</summary>
 public sealed class TrainingDivergedException : Exception

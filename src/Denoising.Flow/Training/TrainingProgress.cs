@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow;
 
 /// <summary>Which stage of the method a progress report or checkpoint belongs to.</summary>
 public enum TrainingStage

@@ -1,3 +1,4 @@
+using Denoising.Flow.Persistence;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Blur;
 using Denoising.Flow.Denoisers;
 using Denoising.Flow.Metrics;

@@ -1,3 +1,4 @@
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Imaging;
 using Denoising.Flow.Prior;

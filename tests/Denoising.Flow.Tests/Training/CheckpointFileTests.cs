@@ -1,3 +1,4 @@
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Tests.TestSupport;
 using Denoising.Flow.Training;
 using FluentAssertions;

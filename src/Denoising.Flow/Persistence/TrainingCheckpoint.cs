@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow.Persistence;
 
 /// <summary>Resumable training state: configuration, step, extra state, model weights and optimizer state in one atomic file.</summary>
 internal static class TrainingCheckpoint

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow.Persistence;
 
 /// <summary>
 /// The one file format of the library's models and training checkpoints:

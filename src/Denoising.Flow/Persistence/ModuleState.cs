@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow.Persistence;
 
 /// <summary>Module and optimizer state to and from byte arrays (TorchSharp's own format).</summary>
 internal static class ModuleState

@@ -1,4 +1,4 @@
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow;
 
 /// <summary>A model or checkpoint file could not be loaded: corrupt, truncated, of another kind, of another architecture, or of a newer format.</summary>
 public sealed class CheckpointException : IOException

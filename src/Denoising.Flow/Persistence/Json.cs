@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow.Persistence;
 
 /// <summary>The JSON settings of configuration and state stored in model files.</summary>
 internal static class Json

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Denoising.Flow.Training;
+namespace Denoising.Flow.Internal;
 
 /// <summary>
 /// Model weights must outlive any dispose scope that happens to be open when a model is built, loaded or moved
