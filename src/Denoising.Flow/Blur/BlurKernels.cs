@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public static class BlurKernels
         if (taps.dim() != 2)
         {
             throw new ArgumentException(
-                $"Blur kernel taps must be a 2-D [k,k] tensor (got shape [{string.Join(",", taps.shape)}]).",
+                $"Blur kernel taps must be a 2-D [k,k] tensor (got shape {Shapes.Of(taps)}).",
                 nameof(taps));
         }
 

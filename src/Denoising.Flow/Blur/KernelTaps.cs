@@ -18,6 +18,9 @@ internal sealed class KernelTaps
 
     private readonly double[] _flat;
 
+    /// <summary>The taps as a [1, 1, k, k] tensor, built once per device and dtype (blur runs on every training step).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(DeviceType, int, ScalarType), Tensor> _tensors = new();
+
     private KernelTaps(double[] flat, int size)
     {
         _flat = flat;
@@ -134,8 +137,12 @@ internal sealed class KernelTaps
         using var scope = torch.NewDisposeScope();
         bool single = images.dim() == 3;
         var batch = single ? images.unsqueeze(0) : images;
-        var weight = torch.tensor(_flat, new long[] { 1, 1, Size, Size }, ScalarType.Float64)
-            .to(images.dtype, images.device);
+        var weight = _tensors.GetOrAdd((images.device_type, images.device_index, images.dtype), key =>
+        {
+            var built = torch.tensor(_flat, new long[] { 1, 1, Size, Size }, ScalarType.Float64).to(images.dtype, images.device);
+            built.DetachFromDisposeScope();
+            return built;
+        });
         var padded = radius == 0
             ? batch
             : torch.nn.functional.pad(batch, (radius, radius, radius, radius), PaddingModes.Reflect);

@@ -59,13 +59,13 @@ public sealed class Denoiser : IDisposable
         options ??= DenoiseOptions.Default;
         options.Validate();
         if (image.dim() is not (3 or 4))
-            throw new ArgumentException($"Expected an image [C, H, W] or a batch [B, C, H, W], got shape [{string.Join(", ", image.shape)}].", nameof(image));
+            throw new ArgumentException($"Expected an image [C, H, W] or a batch [B, C, H, W], got shape {Shapes.Of(image)}.", nameof(image));
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         var batch = image.dim() == 3 ? image.unsqueeze(0) : image;
         long c = batch.shape[1];
         if (c != Channels && !(Channels == 1 && c == 3))
-            throw new ArgumentException($"The denoiser takes {Channels}-channel images, got shape [{string.Join(", ", image.shape)}].", nameof(image));
+            throw new ArgumentException($"The denoiser takes {Channels}-channel images, got shape {Shapes.Of(image)}.", nameof(image));
         if (batch.isnan().any().item<bool>()) throw new ArgumentException("The image contains NaN values.", nameof(image));
 
         var work = batch.to(dtype).to(Device);
@@ -209,29 +209,13 @@ public sealed class Denoiser : IDisposable
     private Tensor Ensemble(Tensor batch, Tensor? sigmas, int tileSize)
     {
         Tensor? sum = null;
-        for (int s = 0; s < 8; s++)
+        for (int s = 0; s < SquareSymmetry.Count; s++)
         {
-            var t = Transform(batch, s);
-            var back = Untransform(Tiled(t, sigmas, tileSize), s);
+            var t = SquareSymmetry.Apply(batch, s).contiguous();
+            var back = SquareSymmetry.Invert(Tiled(t, sigmas, tileSize), s);
             sum = sum is null ? back : sum + back;
         }
-        return sum! / 8;
-    }
-
-    private static Tensor Transform(Tensor x, int s)
-    {
-        if ((s & 4) != 0) x = x.transpose(2, 3);
-        if ((s & 2) != 0) x = x.flip(2);
-        if ((s & 1) != 0) x = x.flip(3);
-        return x.contiguous();
-    }
-
-    private static Tensor Untransform(Tensor x, int s)
-    {
-        if ((s & 1) != 0) x = x.flip(3);
-        if ((s & 2) != 0) x = x.flip(2);
-        if ((s & 4) != 0) x = x.transpose(2, 3);
-        return x;
+        return sum! / SquareSymmetry.Count;
     }
 
     internal static double[][] ToJagged(double[,] taps) =>

@@ -80,7 +80,7 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
         if (sigmas is not null)
         {
             if (sigmas.dim() != 1 || sigmas.shape[0] != input.shape[0])
-                throw new ArgumentException($"Expected one noise level per image ([{input.shape[0]}]), got shape [{string.Join(", ", sigmas.shape)}].", nameof(sigmas));
+                throw new ArgumentException($"Expected one noise level per image ([{input.shape[0]}]), got shape {Shapes.Of(sigmas)}.", nameof(sigmas));
             var map = (sigmas.to(input.dtype).to(input.device) * NoiseMapScale).view(-1, 1, 1, 1)
                 .expand(input.shape[0], 1, features.shape[2], features.shape[3]);
             features = cat(new[] { features, map }, 1);

@@ -26,7 +26,7 @@ internal sealed class DenoiserObjective(DenoiserNetwork network, UnpairedDenoisi
         var terms = loss.Compute(step, output, noisy, stepSigmas);
         var data = terms.Data.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
         double prior = terms.Prior.mean().ToDouble();
-        return new BatchLoss(terms.Total, data.Average(), prior, (prior + Math.Log(256)) / Math.Log(2), terms.Lambdas.Average()) { PerSample = data };
+        return new BatchLoss(terms.Total, data.Average(), prior, Internal.BitsPerDim.FromNats(prior), terms.Lambdas.Average()) { PerSample = data };
     }
 
     public void Completed(long step, BatchLoss batch)

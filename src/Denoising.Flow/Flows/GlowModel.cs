@@ -71,7 +71,7 @@ public sealed class GlowModel : InvertibleLayer
     {
         using var scope = NewDisposeScope();
         double dims = images.shape[1] * images.shape[2] * images.shape[3];
-        return ((-LogLikelihood(images) / dims + Math.Log(256)) / Math.Log(2)).MoveToOuterDisposeScope();
+        return Internal.BitsPerDim.FromNats(-LogLikelihood(images) / dims).MoveToOuterDisposeScope();
     }
 
     /// <summary>Draws images from the model at a temperature (z ~ N(0, T^2 I)).</summary>

@@ -1,12 +1,12 @@
+using Denoising.Flow.Internal;
 namespace Denoising.Flow.Flows;
 
 /// <summary>Helpers for per-sample shapes [C, H, W] where -1 marks a size that is not known yet.</summary>
 internal static class SampleShape
 {
-    public static string Format(long[] shape) =>
-        "[" + string.Join(", ", shape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    public static string Format(long[] shape) => Shapes.Format(shape);
 
-    public static string Of(TorchSharp.torch.Tensor tensor) => Format(tensor.shape);
+    public static string Of(TorchSharp.torch.Tensor tensor) => Shapes.Of(tensor);
 
     /// <summary>Checks a rank-3 per-sample shape with <paramref name="channels"/> channels.</summary>
     public static void RequireChannels(string layer, long[] shape, long channels)

@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -25,7 +26,7 @@ internal static class PngWriting
         if (!(chw || batched) || channels is not (1 or 3) || shape[^1] <= 0 || shape[^2] <= 0)
         {
             throw new ArgumentException(
-                $"An image to write must have shape [C,H,W] or [1,C,H,W] with C = 1 or 3 and H, W > 0; got [{string.Join(",", shape)}].",
+                $"An image to write must have shape [C,H,W] or [1,C,H,W] with C = 1 or 3 and H, W > 0; got {Shapes.Format(shape)}.",
                 nameof(image));
         }
 

@@ -57,7 +57,7 @@ internal static class ImageTensorGuard
     }
 
     /// <summary>Formats a shape as [a,b,c].</summary>
-    public static string Format(long[] shape) => "[" + string.Join(",", shape) + "]";
+    public static string Format(long[] shape) => Shapes.Format(shape);
 
     private static void FloatingPoint(Tensor images, string paramName)
     {

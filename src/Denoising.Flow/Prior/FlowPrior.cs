@@ -66,7 +66,7 @@ public sealed class FlowPrior : IDisposable
         if (dequantize) batch = LogitTransform.Dequantize(batch.cpu(), generator).to(images.device);
         double dims = batch.shape[1] * batch.shape[2] * batch.shape[3];
         var ll = LogLikelihood(batch);
-        return ((-ll / dims + Math.Log(256)) / Math.Log(2)).MoveToOuterDisposeScope();
+        return Internal.BitsPerDim.FromNats(-ll / dims).MoveToOuterDisposeScope();
     }
 
     /// <summary>Draws images [count, C, height, width] at a temperature (0.7 is a common choice for Glow).</summary>

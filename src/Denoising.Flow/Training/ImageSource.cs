@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using Denoising.Flow.Imaging;
 using static TorchSharp.torch;
 
@@ -69,7 +70,7 @@ public abstract class ImageSource
                 var image = images[i];
                 string name = $"tensor #{i}";
                 if (image.dim() != 3)
-                    throw new ArgumentException($"Image {name} must be [C, H, W], got shape [{string.Join(", ", image.shape)}].");
+                    throw new ArgumentException($"Image {name} must be [C, H, W], got shape {Shapes.Of(image)}.");
                 if (image.shape[0] != channels)
                     throw new ArgumentException($"Image {name} has {image.shape[0]} channel(s) but the model takes {channels}.");
                 using var scope = NewDisposeScope();

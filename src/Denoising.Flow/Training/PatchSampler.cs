@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using static TorchSharp.torch;
 
 namespace Denoising.Flow.Training;
@@ -44,10 +45,7 @@ internal sealed class PatchSampler
             var patch = image.narrow(1, top, patchSize).narrow(2, left, patchSize);
             if (augment)
             {
-                int symmetry = random.Next(8);
-                if ((symmetry & 1) != 0) patch = patch.flip(2);
-                if ((symmetry & 2) != 0) patch = patch.flip(1);
-                if ((symmetry & 4) != 0) patch = patch.transpose(1, 2);
+                patch = SquareSymmetry.Apply(patch, random.Next(SquareSymmetry.Count));
             }
             patches[b] = patch;
             sources[b] = index;

@@ -101,7 +101,7 @@ public class BlurKernelValidationTests
     {
         using var t = torch.ones(1, 3, 3);
         var act = () => BlurKernels.FromTaps(t);
-        act.Should().Throw<ArgumentException>().WithMessage("*2-D [k,k]*[1,3,3]*");
+        act.Should().Throw<ArgumentException>().WithMessage("*2-D [k,k]*[1, 3, 3]*");
     }
 
     [Fact]

@@ -77,12 +77,12 @@ public sealed class ImageIOWritePngTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new long[] { 2, 4, 4 }, "[2,4,4]")]
-    [InlineData(new long[] { 4, 4 }, "[4,4]")]
-    [InlineData(new long[] { 2, 3, 4, 4 }, "[2,3,4,4]")]
-    [InlineData(new long[] { 1, 4, 4, 4 }, "[1,4,4,4]")]
-    [InlineData(new long[] { 1, 1, 1, 4, 4 }, "[1,1,1,4,4]")]
-    [InlineData(new long[] { 3, 0, 4 }, "[3,0,4]")]
+    [InlineData(new long[] { 2, 4, 4 }, "[2, 4, 4]")]
+    [InlineData(new long[] { 4, 4 }, "[4, 4]")]
+    [InlineData(new long[] { 2, 3, 4, 4 }, "[2, 3, 4, 4]")]
+    [InlineData(new long[] { 1, 4, 4, 4 }, "[1, 4, 4, 4]")]
+    [InlineData(new long[] { 1, 1, 1, 4, 4 }, "[1, 1, 1, 4, 4]")]
+    [InlineData(new long[] { 3, 0, 4 }, "[3, 0, 4]")]
     public void WritePng_WrongShape_ThrowsArgumentExceptionNamingShape(long[] shape, string named)
     {
         using var image = torch.zeros(shape);

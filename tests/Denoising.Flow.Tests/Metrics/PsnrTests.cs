@@ -59,7 +59,7 @@ public class PsnrTests
         using var a = torch.zeros(3, 8, 8);
         using var b = torch.zeros(3, 8, 9);
         var act = () => ImageQuality.Psnr(a, b);
-        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: image is [3,8,8], reference is [3,8,9]*");
+        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: image is [3, 8, 8], reference is [3, 8, 9]*");
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class PsnrTests
         using var a = torch.zeros(2, 3, 8, 8);
         using var b = torch.zeros(1, 3, 8, 8);
         var act = () => ImageQuality.PsnrBatch(a, b);
-        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: images is [2,3,8,8], references is [1,3,8,8]*");
+        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: images is [2, 3, 8, 8], references is [1, 3, 8, 8]*");
     }
 
     [Theory]

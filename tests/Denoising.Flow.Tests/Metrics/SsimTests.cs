@@ -177,7 +177,7 @@ public class SsimTests
         using var a = torch.zeros(3, 16, 16);
         using var b = torch.zeros(1, 16, 16);
         var act = () => ImageQuality.Ssim(a, b);
-        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: image is [3,16,16], reference is [1,16,16]*");
+        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: image is [3, 16, 16], reference is [1, 16, 16]*");
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public class SsimTests
         using var a = torch.zeros(2, 1, 16, 16);
         using var b = torch.zeros(2, 1, 16, 17);
         var act = () => ImageQuality.SsimBatch(a, b);
-        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: images is [2,1,16,16], references is [2,1,16,17]*");
+        act.Should().Throw<ArgumentException>().WithMessage("Shapes must match: images is [2, 1, 16, 16], references is [2, 1, 16, 17]*");
     }
 
     [Theory]
