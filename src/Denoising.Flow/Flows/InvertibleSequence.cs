@@ -8,21 +8,25 @@ namespace Denoising.Flow.Flows;
 /// A composition of invertible layers: Forward applies them in order and sums their log-determinants;
 /// Inverse applies the inverses in reverse order. Shapes are checked when the sequence is built: a layer that
 /// cannot take the previous layer's output shape fails then, with both layers and the shape in the message.
+/// Any <see cref="IInvertibleLayer"/> can take part, including a user's own; those that are TorchSharp modules are
+/// registered, so their parameters train, move and save with the sequence.
 /// </summary>
 public sealed class InvertibleSequence : InvertibleLayer
 {
-    private readonly ModuleList<InvertibleLayer> layers;
+    private readonly IInvertibleLayer[] steps;
+    private readonly ModuleList<nn.Module> layers;
     private readonly long[] inputShape;
     private readonly long[] outputShape;
 
     /// <summary>Builds the sequence for per-sample inputs of <paramref name="inputShape"/> ([C, H, W]; -1 for a size not known yet).</summary>
     /// <exception cref="ArgumentException">The layers do not fit together or there are none.</exception>
-    public InvertibleSequence(IEnumerable<InvertibleLayer> layers, long[] inputShape)
+    public InvertibleSequence(IEnumerable<IInvertibleLayer> layers, long[] inputShape)
         : base(nameof(InvertibleSequence), inputShape is { Length: 3 } ? inputShape[0] : null)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(inputShape);
         var list = layers.ToList();
+        if (list.Any(l => l is null)) throw new ArgumentException("A sequence cannot hold a null layer.", nameof(layers));
         if (list.Count == 0) throw new ArgumentException("A sequence needs at least one layer.", nameof(layers));
         if (inputShape.Length != 3)
             throw new ArgumentException($"The input shape must be [C, H, W], got {SampleShape.Format(inputShape)}.", nameof(inputShape));
@@ -45,15 +49,16 @@ public sealed class InvertibleSequence : InvertibleLayer
 
         this.inputShape = (long[])inputShape.Clone();
         outputShape = shape;
-        this.layers = new ModuleList<InvertibleLayer>(list.ToArray());
+        steps = list.ToArray();
+        this.layers = new ModuleList<nn.Module>(list.OfType<nn.Module>().ToArray());
         RegisterComponents();
     }
 
     /// <inheritdoc />
-    public override string Name => $"InvertibleSequence({layers.Count} layers)";
+    public override string Name => $"InvertibleSequence({steps.Length} layers)";
 
     /// <summary>The layers, in forward order.</summary>
-    public IReadOnlyList<InvertibleLayer> Layers => layers.ToArray();
+    public IReadOnlyList<IInvertibleLayer> Layers => steps;
 
     /// <summary>The per-sample output shape for the input shape the sequence was built for.</summary>
     public IReadOnlyList<long> BuiltOutputShape => outputShape;
@@ -62,7 +67,7 @@ public sealed class InvertibleSequence : InvertibleLayer
     public override long[] OutputShape(long[] inputShape)
     {
         var shape = inputShape;
-        foreach (var layer in layers) shape = layer.OutputShape(shape);
+        foreach (var layer in steps) shape = layer.OutputShape(shape);
         return shape;
     }
 
@@ -75,7 +80,7 @@ public sealed class InvertibleSequence : InvertibleLayer
         using var scope = NewDisposeScope();
         var x = input;
         var total = ZeroLogDet(input);
-        foreach (var layer in layers)
+        foreach (var layer in steps)
         {
             var (y, logDet) = layer.Forward(x);
             total = total + logDet;
@@ -89,7 +94,7 @@ public sealed class InvertibleSequence : InvertibleLayer
     {
         using var scope = NewDisposeScope();
         var y = output;
-        for (int i = layers.Count - 1; i >= 0; i--) y = layers[i].Inverse(y);
+        for (int i = steps.Length - 1; i >= 0; i--) y = steps[i].Inverse(y);
         return y.MoveToOuterDisposeScope();
     }
 }
