@@ -4,29 +4,50 @@ using static TorchSharp.torch;
 namespace Denoising.Flow.Internal;
 
 /// <summary>
-/// 2-D convolutions whose input gradient is right on every CPU. On AMD Zen 5 CPUs (AVX-512 with VP2INTERSECT) the oneDNN kernels
-/// bundled with libtorch compute the gradient with respect to the INPUT of a k x k convolution (k &gt; 1) with fewer than 16
-/// output channels wrongly and nondeterministically (errors of the order of the gradient itself), while the forward pass and
-/// the weight gradient are right. Every such layer of this library (the last convolution of a coupling network, a split prior,
-/// a denoiser; the depthwise blur of the data term) therefore runs with its output channels padded to 16 by zero filters when
-/// an input gradient is needed on the CPU. The result is the same function; the padded channels are dropped.
+/// 2-D convolutions that are right on every CPU. On AMD Zen 5 CPUs (AVX-512 with VP2INTERSECT) the oneDNN kernels bundled with
+/// libtorch get k x k convolutions (k &gt; 1) wrong, nondeterministically and by errors of the order of the result itself,
+/// in two cases (measured against float64, which oneDNN does not serve):
+/// <list type="bullet">
+/// <item>the FORWARD pass when the input has more than 16 channels and not a multiple of 16 (17, 20, 24, 28, 40, 56...);</item>
+/// <item>the gradient with respect to the INPUT when the output channels are not a multiple of 16 (1..15, 20, 24, 40...).</item>
+/// </list>
+/// The weight gradient and 1 x 1 convolutions are right. Every k x k convolution of the library goes through here: on the CPU,
+/// input channels are padded with zero channels (and zero filter taps) to a multiple of 16 in the first case, and output
+/// channels with zero filters to a multiple of 16 when an input gradient is needed in the second; the padding is dropped
+/// after. The result is the same function; the cost is a few percent on the layers concerned.
 /// </summary>
 internal static class SafeConvolution
 {
-    /// <summary>Output channels from which the CPU kernels are right.</summary>
-    public const long SafeOutputChannels = 16;
+    /// <summary>The channel blocking from which the CPU kernels are right.</summary>
+    public const long Block = 16;
 
     /// <summary>conv2d(input, weight, bias) with a symmetric zero <paramref name="padding"/>, stride 1, no groups.</summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, long padding)
     {
-        long outputs = weight.shape[0];
         var pad = new[] { padding, padding };
-        if (!NeedsWorkaround(input, weight)) return nn.functional.conv2d(input, weight, bias, padding: pad);
+        long outputs = weight.shape[0], inputs = weight.shape[1];
+        bool cpuSpatial = input.device_type == DeviceType.CPU && (weight.shape[2] > 1 || weight.shape[3] > 1);
+        long extraInputs = cpuSpatial && inputs > Block && inputs % Block != 0 ? RoundUp(inputs) - inputs : 0;
+        long extraOutputs = cpuSpatial && input.requires_grad && outputs % Block != 0 ? RoundUp(outputs) - outputs : 0;
+        if (extraInputs == 0 && extraOutputs == 0) return nn.functional.conv2d(input, weight, bias, padding: pad);
+
         using var scope = NewDisposeScope();
-        long extra = SafeOutputChannels - outputs;
-        var paddedWeight = cat(new[] { weight, zeros(new[] { extra, weight.shape[1], weight.shape[2], weight.shape[3] }, dtype: weight.dtype, device: weight.device) }, 0);
-        var paddedBias = bias is null ? null : cat(new[] { bias, zeros(new[] { extra }, dtype: bias.dtype, device: bias.device) }, 0);
-        return nn.functional.conv2d(input, paddedWeight, paddedBias, padding: pad).narrow(1, 0, outputs).MoveToOuterDisposeScope();
+        var x = input;
+        var w = weight;
+        var b = bias;
+        if (extraInputs > 0)
+        {
+            x = cat(new[] { x, zeros(new[] { x.shape[0], extraInputs, x.shape[2], x.shape[3] }, dtype: x.dtype, device: x.device) }, 1);
+            w = cat(new[] { w, zeros(new[] { outputs, extraInputs, w.shape[2], w.shape[3] }, dtype: w.dtype, device: w.device) }, 1);
+        }
+        if (extraOutputs > 0)
+        {
+            w = cat(new[] { w, zeros(new[] { extraOutputs, w.shape[1], w.shape[2], w.shape[3] }, dtype: w.dtype, device: w.device) }, 0);
+            if (b is not null) b = cat(new[] { b, zeros(new[] { extraOutputs }, dtype: b.dtype, device: b.device) }, 0);
+        }
+        var y = nn.functional.conv2d(x, w, b, padding: pad);
+        if (extraOutputs > 0) y = y.narrow(1, 0, outputs);
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>The convolution of <paramref name="module"/> (stride 1, symmetric padding, no groups) applied to <paramref name="input"/>.</summary>
@@ -34,19 +55,16 @@ internal static class SafeConvolution
 
     /// <summary>
     /// The same k x k filter <paramref name="kernel"/> [1, 1, k, k] applied to every channel of <paramref name="batch"/> [B, C, H, W]
-    /// (no padding: the caller pads).
+    /// (no padding: the caller pads), as single-channel planes.
     /// </summary>
     public static Tensor Depthwise(Tensor batch, Tensor kernel)
     {
-        long b = batch.shape[0], c = batch.shape[1];
-        if (!NeedsWorkaround(batch, kernel))
-            return nn.functional.conv2d(batch, kernel.expand(c, 1, kernel.shape[2], kernel.shape[3]), groups: c);
         using var scope = NewDisposeScope();
+        long b = batch.shape[0], c = batch.shape[1];
         var planes = batch.reshape(b * c, 1, batch.shape[2], batch.shape[3]);
         var result = Conv2d(planes, kernel, null, 0);
         return result.reshape(b, c, result.shape[2], result.shape[3]).MoveToOuterDisposeScope();
     }
 
-    private static bool NeedsWorkaround(Tensor input, Tensor weight) =>
-        input.requires_grad && input.device_type == DeviceType.CPU && weight.shape[0] < SafeOutputChannels && (weight.shape[2] > 1 || weight.shape[3] > 1);
+    private static long RoundUp(long channels) => (channels + Block - 1) / Block * Block;
 }
