@@ -6,7 +6,7 @@ namespace Denoising.Flow.Blur;
 /// <summary>A uniform (box) blur: every tap is 1/(Size*Size). Immutable and thread-safe.</summary>
 public sealed class BoxBlurKernel : IBlurKernel
 {
-    private readonly KernelTaps _taps;
+    private readonly KernelTaps taps;
 
     /// <summary>Creates a box kernel.</summary>
     /// <param name="size">Odd side length, at least 1.</param>
@@ -29,7 +29,7 @@ public sealed class BoxBlurKernel : IBlurKernel
             }
         }
 
-        _taps = KernelTaps.From(taps, nameof(size));
+        this.taps = KernelTaps.From(taps, nameof(size));
         Name = string.Create(CultureInfo.InvariantCulture, $"box(size={size})");
     }
 
@@ -37,16 +37,16 @@ public sealed class BoxBlurKernel : IBlurKernel
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Size => _taps.Size;
+    public int Size => taps.Size;
 
     /// <inheritdoc />
-    public double SumOfSquaredTaps => _taps.SumOfSquares;
+    public double SumOfSquaredTaps => taps.SumOfSquares;
 
     /// <inheritdoc />
-    public double[,] GetTaps() => _taps.ToArray();
+    public double[,] GetTaps() => taps.ToArray();
 
     /// <inheritdoc />
-    public Tensor Apply(Tensor images) => _taps.Apply(images, nameof(images));
+    public Tensor Apply(Tensor images) => taps.Apply(images, nameof(images));
 
     /// <inheritdoc />
     public override string ToString() => Name;

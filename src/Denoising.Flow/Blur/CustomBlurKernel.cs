@@ -11,7 +11,7 @@ internal sealed class CustomBlurKernel : IBlurKernel
     /// <summary>The default descriptor name.</summary>
     public const string DefaultName = "custom";
 
-    private readonly KernelTaps _taps;
+    private readonly KernelTaps taps;
 
     /// <summary>Creates a kernel from taps.</summary>
     /// <param name="taps">Square, odd-sized, finite taps summing to 1 within 1e-6; copied.</param>
@@ -33,7 +33,7 @@ internal sealed class CustomBlurKernel : IBlurKernel
                 $"'{name}' is a built-in kernel descriptor; use BlurKernels.FromDescriptor for it.", nameof(name));
         }
 
-        _taps = KernelTaps.From(taps, nameof(taps));
+        this.taps = KernelTaps.From(taps, nameof(taps));
         Name = name;
     }
 
@@ -41,16 +41,16 @@ internal sealed class CustomBlurKernel : IBlurKernel
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Size => _taps.Size;
+    public int Size => taps.Size;
 
     /// <inheritdoc />
-    public double SumOfSquaredTaps => _taps.SumOfSquares;
+    public double SumOfSquaredTaps => taps.SumOfSquares;
 
     /// <inheritdoc />
-    public double[,] GetTaps() => _taps.ToArray();
+    public double[,] GetTaps() => taps.ToArray();
 
     /// <inheritdoc />
-    public Tensor Apply(Tensor images) => _taps.Apply(images, nameof(images));
+    public Tensor Apply(Tensor images) => taps.Apply(images, nameof(images));
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -9,7 +9,7 @@ namespace Denoising.Flow.Blur;
 /// </summary>
 public sealed class GaussianBlurKernel : IBlurKernel
 {
-    private readonly KernelTaps _taps;
+    private readonly KernelTaps taps;
 
     /// <summary>Creates a Gaussian kernel.</summary>
     /// <param name="sigma">Standard deviation in pixels; finite and &gt; 0.</param>
@@ -40,7 +40,7 @@ public sealed class GaussianBlurKernel : IBlurKernel
         }
 
         Sigma = sigma;
-        _taps = KernelTaps.From(ClosedForm(sigma, n), nameof(sigma));
+        taps = KernelTaps.From(ClosedForm(sigma, n), nameof(sigma));
         Name = string.Create(
             CultureInfo.InvariantCulture, $"gaussian(sigma={sigma.ToString("R", CultureInfo.InvariantCulture)},size={n})");
     }
@@ -52,16 +52,16 @@ public sealed class GaussianBlurKernel : IBlurKernel
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Size => _taps.Size;
+    public int Size => taps.Size;
 
     /// <inheritdoc />
-    public double SumOfSquaredTaps => _taps.SumOfSquares;
+    public double SumOfSquaredTaps => taps.SumOfSquares;
 
     /// <inheritdoc />
-    public double[,] GetTaps() => _taps.ToArray();
+    public double[,] GetTaps() => taps.ToArray();
 
     /// <inheritdoc />
-    public Tensor Apply(Tensor images) => _taps.Apply(images, nameof(images));
+    public Tensor Apply(Tensor images) => taps.Apply(images, nameof(images));
 
     /// <inheritdoc />
     public override string ToString() => Name;

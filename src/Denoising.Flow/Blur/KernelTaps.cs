@@ -16,14 +16,14 @@ internal sealed class KernelTaps
     /// <summary>Allowed deviation of the tap sum from 1.</summary>
     internal const double SumTolerance = 1e-6;
 
-    private readonly double[] _flat;
+    private readonly double[] flat;
 
     /// <summary>The taps as a [1, 1, k, k] tensor, built once per device and dtype (blur runs on every training step).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(DeviceType, int, ScalarType), Tensor> _tensors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(DeviceType, int, ScalarType), Tensor> tensors = new();
 
     private KernelTaps(double[] flat, int size)
     {
-        _flat = flat;
+        this.flat = flat;
         Size = size;
         double sumSq = 0;
         foreach (var t in flat)
@@ -94,7 +94,7 @@ internal sealed class KernelTaps
         {
             for (int j = 0; j < Size; j++)
             {
-                result[i, j] = _flat[i * Size + j];
+                result[i, j] = flat[i * Size + j];
             }
         }
 
@@ -109,9 +109,9 @@ internal sealed class KernelTaps
             return false;
         }
 
-        for (int i = 0; i < _flat.Length; i++)
+        for (int i = 0; i < flat.Length; i++)
         {
-            if (Math.Abs(_flat[i] - other._flat[i]) > tolerance)
+            if (Math.Abs(flat[i] - other.flat[i]) > tolerance)
             {
                 return false;
             }
@@ -137,9 +137,9 @@ internal sealed class KernelTaps
         using var scope = torch.NewDisposeScope();
         bool single = images.dim() == 3;
         var batch = single ? images.unsqueeze(0) : images;
-        var weight = _tensors.GetOrAdd((images.device_type, images.device_index, images.dtype), key =>
+        var weight = tensors.GetOrAdd((images.device_type, images.device_index, images.dtype), key =>
         {
-            var built = torch.tensor(_flat, new long[] { 1, 1, Size, Size }, ScalarType.Float64).to(images.dtype, images.device);
+            var built = torch.tensor(flat, new long[] { 1, 1, Size, Size }, ScalarType.Float64).to(images.dtype, images.device);
             built.DetachFromDisposeScope();
             return built;
         });

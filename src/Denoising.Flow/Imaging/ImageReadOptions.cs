@@ -9,8 +9,8 @@ public sealed class ImageReadOptions
     /// <summary>The default for <see cref="MaxPixels"/>: 100 000 000 pixels (for example 10 000 x 10 000).</summary>
     public const long DefaultMaxPixels = 100_000_000;
 
-    private readonly long _maxPixels = DefaultMaxPixels;
-    private readonly ImageColorMode _colorMode = ImageColorMode.Auto;
+    private readonly long maxPixels = DefaultMaxPixels;
+    private readonly ImageColorMode colorMode = ImageColorMode.Auto;
 
     /// <summary>The options every read uses when none are given: <see cref="DefaultMaxPixels"/>, <see cref="ImageColorMode.Auto"/>.</summary>
     public static ImageReadOptions Default { get; } = new();
@@ -23,11 +23,11 @@ public sealed class ImageReadOptions
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public long MaxPixels
     {
-        get => _maxPixels;
+        get => maxPixels;
         init
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            _maxPixels = value;
+            maxPixels = value;
         }
     }
 
@@ -35,7 +35,7 @@ public sealed class ImageReadOptions
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="ImageColorMode"/>.</exception>
     public ImageColorMode ColorMode
     {
-        get => _colorMode;
+        get => colorMode;
         init
         {
             if (!Enum.IsDefined(value))
@@ -43,7 +43,7 @@ public sealed class ImageReadOptions
                 throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown ImageColorMode.");
             }
 
-            _colorMode = value;
+            colorMode = value;
         }
     }
 }

@@ -9,13 +9,13 @@ namespace Denoising.Flow.Imaging;
 /// </summary>
 internal sealed class TiffHeader
 {
-    private readonly byte[] _data;
-    private readonly bool _little;
+    private readonly byte[] data;
+    private readonly bool little;
 
     private TiffHeader(byte[] data, bool little)
     {
-        _data = data;
-        _little = little;
+        this.data = data;
+        this.little = little;
     }
 
     public int Photometric { get; private set; } = -1;
@@ -98,7 +98,7 @@ internal sealed class TiffHeader
         }
 
         long at = n * size <= 4 ? entry + 8 : U32(entry + 8);
-        if (at + (n * size) > _data.Length)
+        if (at + (n * size) > data.Length)
         {
             return [];
         }
@@ -112,11 +112,11 @@ internal sealed class TiffHeader
         return values;
     }
 
-    private ushort U16(long at) => _little
-        ? BinaryPrimitives.ReadUInt16LittleEndian(_data.AsSpan((int)at))
-        : BinaryPrimitives.ReadUInt16BigEndian(_data.AsSpan((int)at));
+    private ushort U16(long at) => little
+        ? BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)at))
+        : BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan((int)at));
 
-    private uint U32(long at) => _little
-        ? BinaryPrimitives.ReadUInt32LittleEndian(_data.AsSpan((int)at))
-        : BinaryPrimitives.ReadUInt32BigEndian(_data.AsSpan((int)at));
+    private uint U32(long at) => little
+        ? BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)at))
+        : BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan((int)at));
 }

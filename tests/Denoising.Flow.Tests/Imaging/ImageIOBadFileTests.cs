@@ -16,9 +16,9 @@ namespace Denoising.Flow.Tests.Imaging;
 [Collection(ImagingCollection.Name)]
 public sealed class ImageIOBadFileTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 
     [Theory]
     [InlineData(0)]
@@ -30,7 +30,7 @@ public sealed class ImageIOBadFileTests : IDisposable
     {
         var bytes = new byte[1 + new Random(seed).Next(5000)];
         new Random(seed).NextBytes(bytes);
-        string file = _temp.Write("random.png", bytes);
+        string file = temp.Write("random.png", bytes);
 
         ShouldRefuse(() => ImageIO.Read(file), file, "not an image");
         ShouldRefuse(() => ImageIO.Identify(file), file, "not an image");
@@ -58,7 +58,7 @@ public sealed class ImageIOBadFileTests : IDisposable
         var random = new Random(seed);
         int keep = Math.Min(real.Length, 16 + random.Next(48));
         var bytes = real.Take(keep).Concat(Enumerable.Range(0, 3000).Select(_ => (byte)random.Next(256))).ToArray();
-        string file = _temp.Write("noise." + extension, bytes);
+        string file = temp.Write("noise." + extension, bytes);
 
         var act = () => ImageIO.Read(file);
 
@@ -123,7 +123,7 @@ public sealed class ImageIOBadFileTests : IDisposable
     [Fact]
     public void Read_EmptyFile_ThrowsImageReadException()
     {
-        string file = _temp.Write("empty.png", []);
+        string file = temp.Write("empty.png", []);
 
         ShouldRefuse(() => ImageIO.Read(file), file, "empty");
     }
@@ -131,7 +131,7 @@ public sealed class ImageIOBadFileTests : IDisposable
     [Fact]
     public void Read_TextFileNamedPng_ThrowsImageReadException()
     {
-        string file = _temp.Write("notes.png", "This is a text file, not a picture.\n"u8.ToArray());
+        string file = temp.Write("notes.png", "This is a text file, not a picture.\n"u8.ToArray());
 
         ShouldRefuse(() => ImageIO.Read(file), file, "not an image");
     }
@@ -140,7 +140,7 @@ public sealed class ImageIOBadFileTests : IDisposable
     public void Read_PngHeaderClaimingHugeSize_IsRefusedBeforeDecoding()
     {
         byte[] ihdr = [.. TestImages.BigEndian(100_000), .. TestImages.BigEndian(100_000), 8, 2, 0, 0, 0];
-        string file = _temp.Write("huge.png", TestImages.Png(("IHDR", ihdr), ("IEND", [])));
+        string file = temp.Write("huge.png", TestImages.Png(("IHDR", ihdr), ("IEND", [])));
 
         ShouldRefuse(() => ImageIO.Read(file), file, "too large")
             .Which.Message.Should().Contain("100000x100000");
@@ -150,7 +150,7 @@ public sealed class ImageIOBadFileTests : IDisposable
     [Fact]
     public void Read_SmallMaxPixels_RefusesNormalImage()
     {
-        string file = _temp.Write("rgb.png", TestImages.Encode(TestImages.Gradient(48, 32), new PngEncoder()));
+        string file = temp.Write("rgb.png", TestImages.Encode(TestImages.Gradient(48, 32), new PngEncoder()));
 
         ShouldRefuse(() => ImageIO.Read(file, new ImageReadOptions { MaxPixels = 48 * 32 - 1 }), file, "too large");
         using var accepted = ImageIO.Read(file, new ImageReadOptions { MaxPixels = 48 * 32 });
@@ -189,7 +189,7 @@ public sealed class ImageIOBadFileTests : IDisposable
     {
         byte[] real = TestImages.Encode(TestImages.Gradient(64, 48), Encoder(extension));
         int length = cut < 0 ? real.Length + (int)cut : (int)(real.Length * cut);
-        return _temp.Write($"cut{length}.{extension}", real[..length]);
+        return temp.Write($"cut{length}.{extension}", real[..length]);
     }
 
     private static ExceptionAssertions<ImageReadException> ShouldRefuse(Action act, string file, string reason) =>

@@ -7,28 +7,28 @@ namespace Denoising.Flow.Tests.Imaging;
 [Collection(ImagingCollection.Name)]
 public sealed class ImageIOListImagesTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public void ListImages_MixedExtensions_ReturnsImagesSortedOrdinally()
     {
         foreach (string name in new[] { "b.PNG", "a.jpg", "C.Tiff", "d.jpeg", "e.bmp", "f.tga", "g.tif", "h.webp", "i.GIF", "notes.txt", "png" })
         {
-            _temp.Write(name, [0]);
+            temp.Write(name, [0]);
         }
 
-        Directory.CreateDirectory(_temp.File("sub.png"));
+        Directory.CreateDirectory(temp.File("sub.png"));
 
-        ImageIO.ListImages(_temp.Path).Select(Path.GetFileName)
+        ImageIO.ListImages(temp.Path).Select(Path.GetFileName)
             .Should().Equal("C.Tiff", "a.jpg", "b.PNG", "d.jpeg", "e.bmp", "f.tga", "g.tif", "h.webp", "i.GIF");
     }
 
     [Fact]
     public void ListImages_MissingFolder_ThrowsDirectoryNotFoundNamingIt()
     {
-        string folder = _temp.File("nope");
+        string folder = temp.File("nope");
 
         var act = () => ImageIO.ListImages(folder);
 
@@ -38,19 +38,19 @@ public sealed class ImageIOListImagesTests : IDisposable
     [Fact]
     public void ListImages_EmptyFolder_ThrowsArgumentException()
     {
-        var act = () => ImageIO.ListImages(_temp.Path);
+        var act = () => ImageIO.ListImages(temp.Path);
 
         act.Should().ThrowExactly<ArgumentException>()
-            .Where(e => e.Message.Contains(_temp.Path) && e.Message.Contains("contains no images (looked for .png, .jpg"));
+            .Where(e => e.Message.Contains(temp.Path) && e.Message.Contains("contains no images (looked for .png, .jpg"));
     }
 
     [Fact]
     public void ListImages_OnlyTextFiles_ThrowsArgumentException()
     {
-        _temp.Write("readme.txt", [1]);
-        _temp.Write("png.txt", [1]);
+        temp.Write("readme.txt", [1]);
+        temp.Write("png.txt", [1]);
 
-        var act = () => ImageIO.ListImages(_temp.Path);
+        var act = () => ImageIO.ListImages(temp.Path);
 
         act.Should().ThrowExactly<ArgumentException>().Where(e => e.Message.Contains("contains no images"));
     }

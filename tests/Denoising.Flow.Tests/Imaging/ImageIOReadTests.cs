@@ -19,14 +19,14 @@ namespace Denoising.Flow.Tests.Imaging;
 [Collection(ImagingCollection.Name)]
 public sealed class ImageIOReadTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public void Read_Gray8Png_ReturnsEveryLevelExactly()
     {
-        string file = _temp.Write("gray.png", TestImages.Encode(TestImages.Create(16, 16, (x, y) => new L8((byte)((16 * y) + x))), new PngEncoder()));
+        string file = temp.Write("gray.png", TestImages.Encode(TestImages.Create(16, 16, (x, y) => new L8((byte)((16 * y) + x))), new PngEncoder()));
 
         using var image = ImageIO.Read(file);
 
@@ -43,7 +43,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_Rgb8Png_ReturnsPlanarRgbExactly()
     {
-        string file = _temp.Write("rgb.png", TestImages.Encode(TestImages.Gradient(), new PngEncoder()));
+        string file = temp.Write("rgb.png", TestImages.Encode(TestImages.Gradient(), new PngEncoder()));
 
         using var image = ImageIO.Read(file);
 
@@ -57,7 +57,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_Gray16Png_KeepsSixteenBitPrecision()
     {
-        string file = _temp.Write("gray16.png", TestImages.Encode(
+        string file = temp.Write("gray16.png", TestImages.Encode(
             TestImages.Create(4, 3, (x, y) => new L16((ushort)(1000 + x + (4 * y)))), new PngEncoder { BitDepth = PngBitDepth.Bit16 }));
 
         using var image = ImageIO.Read(file);
@@ -70,7 +70,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_Rgb16Png_KeepsSixteenBitPrecision()
     {
-        string file = _temp.Write("rgb16.png", TestImages.Encode(
+        string file = temp.Write("rgb16.png", TestImages.Encode(
             TestImages.Create(2, 2, (x, y) => new Rgb48(1000, 40001, 65534)), new PngEncoder { BitDepth = PngBitDepth.Bit16 }));
 
         using var image = ImageIO.Read(file);
@@ -96,7 +96,7 @@ public sealed class ImageIOReadTests : IDisposable
     [MemberData(nameof(OtherFormats))]
     public void Read_OtherFormats_DecodeToRightShapeAndValues(string extension, IImageEncoder encoder, double meanTolerance)
     {
-        string file = _temp.Write("image." + extension, TestImages.Encode(TestImages.Gradient(), encoder));
+        string file = temp.Write("image." + extension, TestImages.Encode(TestImages.Gradient(), encoder));
 
         using var image = ImageIO.Read(file);
 
@@ -128,7 +128,7 @@ public sealed class ImageIOReadTests : IDisposable
     [MemberData(nameof(GrayEncoders))]
     public void Read_GraySourceInAutoMode_ReturnsOneChannel(string extension, IImageEncoder encoder)
     {
-        string file = _temp.Write("gray." + extension, TestImages.Encode(TestImages.Create(8, 6, (x, y) => new L8((byte)(100 + x))), encoder));
+        string file = temp.Write("gray." + extension, TestImages.Encode(TestImages.Create(8, 6, (x, y) => new L8((byte)(100 + x))), encoder));
 
         using var image = ImageIO.Read(file);
 
@@ -140,7 +140,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_RgbaPng_DropsAlphaAndKeepsColor()
     {
-        string file = _temp.Write("rgba.png", TestImages.Encode(TestImages.Create(3, 2, (x, y) => new Rgba32(10, 20, 30, (byte)(x * 100))), new PngEncoder()));
+        string file = temp.Write("rgba.png", TestImages.Encode(TestImages.Create(3, 2, (x, y) => new Rgba32(10, 20, 30, (byte)(x * 100))), new PngEncoder()));
 
         using var image = ImageIO.Read(file);
 
@@ -153,7 +153,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_GrayAlphaPng_ReturnsOneChannel()
     {
-        string file = _temp.Write("la.png", TestImages.Encode(TestImages.Create(3, 2, (x, y) => new La16(77, 0)), new PngEncoder()));
+        string file = temp.Write("la.png", TestImages.Encode(TestImages.Create(3, 2, (x, y) => new La16(77, 0)), new PngEncoder()));
 
         using var image = ImageIO.Read(file);
 
@@ -164,7 +164,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_ImagesWithAlpha_LogsOnceAtInformation()
     {
-        string file = _temp.Write("rgba.png", TestImages.Encode(TestImages.Create(2, 2, (x, y) => new Rgba32(1, 2, 3, 4)), new PngEncoder()));
+        string file = temp.Write("rgba.png", TestImages.Encode(TestImages.Create(2, 2, (x, y) => new Rgba32(1, 2, 3, 4)), new PngEncoder()));
         var logger = new ListLogger();
         ImagingLog.ResetAlphaNotice();
 
@@ -182,7 +182,7 @@ public sealed class ImageIOReadTests : IDisposable
     [InlineData(255, 255, 255, 1f)]
     public void Read_ColorModeGrayscaleOnColorSource_UsesBt601Luma(byte r, byte g, byte b, float luma)
     {
-        string file = _temp.Write("color.png", TestImages.Encode(TestImages.Create(2, 2, (x, y) => new Rgb24(r, g, b)), new PngEncoder()));
+        string file = temp.Write("color.png", TestImages.Encode(TestImages.Create(2, 2, (x, y) => new Rgb24(r, g, b)), new PngEncoder()));
 
         using var image = ImageIO.Read(file, new ImageReadOptions { ColorMode = ImageColorMode.Grayscale });
 
@@ -193,7 +193,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_ColorModeColorOnGraySource_ReplicatesIntoThreeChannels()
     {
-        string file = _temp.Write("gray.png", TestImages.Encode(TestImages.Create(4, 2, (x, y) => new L8((byte)(x * 50))), new PngEncoder()));
+        string file = temp.Write("gray.png", TestImages.Encode(TestImages.Create(4, 2, (x, y) => new L8((byte)(x * 50))), new PngEncoder()));
 
         using var image = ImageIO.Read(file, new ImageReadOptions { ColorMode = ImageColorMode.Color });
 
@@ -207,7 +207,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_ColorModeGrayscaleOnGraySource_KeepsValuesExactly()
     {
-        string file = _temp.Write("gray.png", TestImages.Encode(TestImages.Create(4, 2, (x, y) => new L8((byte)(x * 50))), new PngEncoder()));
+        string file = temp.Write("gray.png", TestImages.Encode(TestImages.Create(4, 2, (x, y) => new L8((byte)(x * 50))), new PngEncoder()));
 
         using var image = ImageIO.Read(file, new ImageReadOptions { ColorMode = ImageColorMode.Grayscale });
 
@@ -218,7 +218,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_ColorModeAutoOnGrayContentInRgbFile_ReturnsThreeChannels()
     {
-        string file = _temp.Write("rgbgray.png", TestImages.Encode(TestImages.Create(2, 2, (x, y) => new Rgb24(9, 9, 9)), new PngEncoder { ColorType = PngColorType.Rgb }));
+        string file = temp.Write("rgbgray.png", TestImages.Encode(TestImages.Create(2, 2, (x, y) => new Rgb24(9, 9, 9)), new PngEncoder { ColorType = PngColorType.Rgb }));
 
         using var image = ImageIO.Read(file);
 
@@ -234,7 +234,7 @@ public sealed class ImageIOReadTests : IDisposable
             animation.Frames.AddFrame(second.Frames.RootFrame);
         }
 
-        string file = _temp.Write("anim.gif", TestImages.Encode(animation, new GifEncoder()));
+        string file = temp.Write("anim.gif", TestImages.Encode(animation, new GifEncoder()));
 
         using var image = ImageIO.Read(file);
 
@@ -247,7 +247,7 @@ public sealed class ImageIOReadTests : IDisposable
     public void Read_Stream_MatchesFileRead()
     {
         byte[] bytes = TestImages.Encode(TestImages.Gradient(), new PngEncoder());
-        string file = _temp.Write("rgb.png", bytes);
+        string file = temp.Write("rgb.png", bytes);
 
         using var fromFile = ImageIO.Read(file);
         using var fromStream = ImageIO.Read(new MemoryStream(bytes), "in-memory.png");
@@ -258,7 +258,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Read_MissingFile_ThrowsFileNotFoundNamingIt()
     {
-        string file = _temp.File("missing.png");
+        string file = temp.File("missing.png");
 
         var act = () => ImageIO.Read(file);
 
@@ -268,7 +268,7 @@ public sealed class ImageIOReadTests : IDisposable
     [Fact]
     public void Identify_Gray16Png_ReportsHeader()
     {
-        string file = _temp.Write("gray16.png", TestImages.Encode(TestImages.Create(5, 3, (x, y) => new L16(7)), new PngEncoder { BitDepth = PngBitDepth.Bit16 }));
+        string file = temp.Write("gray16.png", TestImages.Encode(TestImages.Create(5, 3, (x, y) => new L16(7)), new PngEncoder { BitDepth = PngBitDepth.Bit16 }));
 
         ImageIO.Identify(file).Should().Be(new ImageInfo(5, 3, 1, 16, false, "PNG"));
     }
@@ -285,7 +285,7 @@ public sealed class ImageIOReadTests : IDisposable
             "webp" => new WebpEncoder(),
             _ => new TiffEncoder(),
         };
-        string file = _temp.Write("color." + extension, TestImages.Encode(TestImages.Gradient(), encoder));
+        string file = temp.Write("color." + extension, TestImages.Encode(TestImages.Gradient(), encoder));
 
         ImageIO.Identify(file).Should().Be(new ImageInfo(48, 32, 3, 8, false, format));
     }

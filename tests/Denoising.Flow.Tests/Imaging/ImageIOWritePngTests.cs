@@ -10,14 +10,14 @@ namespace Denoising.Flow.Tests.Imaging;
 [Collection(ImagingCollection.Name)]
 public sealed class ImageIOWritePngTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempFolder temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public void WritePng_Gray8_RoundsToNearestLevel()
     {
-        string file = _temp.File("gray.png");
+        string file = temp.File("gray.png");
         using var image = torch.tensor(new[] { 100.4f / 255f, 100.6f / 255f, 0.5f / 255f + 1e-6f, 254.49f / 255f }, [1, 1, 4]);
 
         ImageIO.WritePng(image, file);
@@ -29,7 +29,7 @@ public sealed class ImageIOWritePngTests : IDisposable
     [Fact]
     public void WritePng_Gray8_ClampsOutOfRangeAndNaN()
     {
-        string file = _temp.File("gray.png");
+        string file = temp.File("gray.png");
         using var image = torch.tensor(new[] { -0.5f, 1.7f, float.NaN, float.PositiveInfinity }, [1, 1, 4]);
 
         ImageIO.WritePng(image, file);
@@ -41,7 +41,7 @@ public sealed class ImageIOWritePngTests : IDisposable
     [Fact]
     public void WritePng_Bit16_RoundsToSixteenBitsAndReadsBackExactly()
     {
-        string file = _temp.File("gray16.png");
+        string file = temp.File("gray16.png");
         using var image = torch.tensor(new[] { 1000.4f / 65535f, 1000.6f / 65535f }, [1, 1, 2]);
 
         ImageIO.WritePng(image, file, Denoising.Flow.Imaging.PngBitDepth.Bit16);
@@ -53,7 +53,7 @@ public sealed class ImageIOWritePngTests : IDisposable
     [Fact]
     public void WritePng_RgbThenRead_RoundTripsExactly()
     {
-        string file = _temp.File("rgb.png");
+        string file = temp.File("rgb.png");
         using var levels = torch.randint(0, 256, [3, 5, 7], dtype: torch.ScalarType.Float32) / 255f;
 
         ImageIO.WritePng(levels, file);
@@ -66,7 +66,7 @@ public sealed class ImageIOWritePngTests : IDisposable
     [Fact]
     public void WritePng_BatchedFloat64Tensor_IsAccepted()
     {
-        string file = _temp.File("batched.png");
+        string file = temp.File("batched.png");
         using var image = torch.full([1, 3, 2, 2], 0.5, dtype: torch.ScalarType.Float64);
 
         ImageIO.WritePng(image, file);
@@ -86,19 +86,19 @@ public sealed class ImageIOWritePngTests : IDisposable
     public void WritePng_WrongShape_ThrowsArgumentExceptionNamingShape(long[] shape, string named)
     {
         using var image = torch.zeros(shape);
-        string file = _temp.File("bad.png");
+        string file = temp.File("bad.png");
 
         var act = () => ImageIO.WritePng(image, file);
 
         act.Should().ThrowExactly<ArgumentException>().Where(e => e.Message.Contains(named));
         File.Exists(file).Should().BeFalse();
-        Directory.EnumerateFiles(_temp.Path).Should().BeEmpty("no temporary file is left behind");
+        Directory.EnumerateFiles(temp.Path).Should().BeEmpty("no temporary file is left behind");
     }
 
     [Fact]
     public void WritePng_MissingFolder_CreatesItAndLeavesNoTemporaryFile()
     {
-        string file = Path.Combine(_temp.Path, "a", "b", "out.png");
+        string file = Path.Combine(temp.Path, "a", "b", "out.png");
         using var image = torch.ones(1, 2, 2);
 
         ImageIO.WritePng(image, file);
@@ -110,7 +110,7 @@ public sealed class ImageIOWritePngTests : IDisposable
     [Fact]
     public void WritePng_ExistingFile_IsReplaced()
     {
-        string file = _temp.Write("out.png", [1, 2, 3]);
+        string file = temp.Write("out.png", [1, 2, 3]);
         using var image = torch.zeros(3, 2, 2);
 
         ImageIO.WritePng(image, file);
