@@ -1,9 +1,9 @@
-using Denoising.Flow.Internal;
-using Denoising.Flow.Persistence;
-using Denoising.Flow.Denoisers;
 using System.Text.Json;
 using Denoising.Flow.Blur;
+using Denoising.Flow.Denoisers;
 using Denoising.Flow.Imaging;
+using Denoising.Flow.Internal;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;

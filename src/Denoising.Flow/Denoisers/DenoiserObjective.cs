@@ -1,5 +1,5 @@
-using Denoising.Flow.Persistence;
 using System.Text.Json;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;
 using TorchSharp;

@@ -1,15 +1,10 @@
-using Denoising.Flow.Internal;
-using Denoising.Flow.Denoisers;
-using Denoising.Flow.Persistence;
-using System.Diagnostics;
-using System.Text.Json;
 using Denoising.Flow.Blur;
-using Denoising.Flow.Imaging;
+using Denoising.Flow.Denoisers;
+using Denoising.Flow.Internal;
 using Denoising.Flow.Noise;
-using Denoising.Flow.Prior;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 

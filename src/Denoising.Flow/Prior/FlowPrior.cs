@@ -1,6 +1,6 @@
+using Denoising.Flow.Flows;
 using Denoising.Flow.Internal;
 using Denoising.Flow.Persistence;
-using Denoising.Flow.Flows;
 using Denoising.Flow.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,11 +1,9 @@
+using Denoising.Flow.Flows;
 using Denoising.Flow.Internal;
 using Denoising.Flow.Persistence;
 using Denoising.Flow.Prior;
-using Denoising.Flow.Flows;
-using Denoising.Flow.Imaging;
 using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 

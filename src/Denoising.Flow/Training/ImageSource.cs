@@ -1,5 +1,5 @@
-using Denoising.Flow.Internal;
 using Denoising.Flow.Imaging;
+using Denoising.Flow.Internal;
 using static TorchSharp.torch;
 
 namespace Denoising.Flow;

@@ -1,5 +1,5 @@
-using Denoising.Flow.Training;
 using Denoising.Flow.Imaging;
+using Denoising.Flow.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
-using Denoising.Flow.Persistence;
 using System.Diagnostics;
 using System.Text.Json;
+using Denoising.Flow.Persistence;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,8 @@
-using Denoising.Flow.Persistence;
 using Denoising.Flow.Blur;
 using Denoising.Flow.Denoisers;
 using Denoising.Flow.Metrics;
 using Denoising.Flow.Noise;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Tests.TestSupport;
 using Denoising.Flow.Training;
 using FluentAssertions;

@@ -1,6 +1,6 @@
-using Denoising.Flow.Persistence;
 using Denoising.Flow.Flows;
 using Denoising.Flow.Imaging;
+using Denoising.Flow.Persistence;
 using Denoising.Flow.Prior;
 using Denoising.Flow.Tests.TestSupport;
 using Denoising.Flow.Training;

@@ -1,6 +1,6 @@
 using Denoising.Flow.Training;
-using TorchSharp;
 using FluentAssertions;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
