@@ -1,5 +1,4 @@
 using Denoising.Flow.Internal;
-using Denoising.Flow.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

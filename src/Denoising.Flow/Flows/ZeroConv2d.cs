@@ -1,5 +1,4 @@
 using Denoising.Flow.Internal;
-using Denoising.Flow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
