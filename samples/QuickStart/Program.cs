@@ -49,8 +49,8 @@ stage.Restart();
 using var denoiser = new DenoiserTrainer(prior)
     .WithNoisyImages(data.Noisy)
     .WithSyntheticNoise(GaussianNoise.Fixed(sigma), seed: 7)
-    .WithPriorWeight(PriorWeight.Discrepancy())
-    .WithNetwork(residualBlocks: 6, width: 32)
+    .WithPriorWeight(PriorWeight.Discrepancy())  // the default, stated: lambda from the discrepancy principle, sigma estimated
+    .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = 6, Width = 32, NoiseLevelInput = true })
     .WithPatchSize(32).WithBatchSize(16)
     .WithLearningRate(1e-3, warmupSteps: 50, cosineDecay: true)
     .WithSteps(arguments.Steps(1200))

@@ -26,6 +26,23 @@ public sealed class FlowPrior : IDisposable
         Device = first.device;
     }
 
+    /// <summary>
+    /// A prior from a Glow model trained elsewhere (for example by your own loop on <see cref="GlowModel.BitsPerDim"/>). The
+    /// prior takes ownership: the model is frozen (eval mode, no gradients) and disposed with the prior; do not train it further.
+    /// <see cref="GlowModel"/> is the flow itself (layers, exact inverse, density); <see cref="FlowPrior"/> is that flow frozen as
+    /// stage 1's product, with its training record, file format and thread-safe use.
+    /// </summary>
+    /// <param name="model">A Glow model whose data-dependent initialisation has run (it has seen a batch in training mode).</param>
+    /// <param name="info">Its training record, when known.</param>
+    /// <exception cref="ArgumentException">The model's ActNorm layers were never initialised from data.</exception>
+    public static FlowPrior FromModel(GlowModel model, FlowPriorInfo? info = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.modules().OfType<ActNorm>().Any(a => !a.IsInitialized))
+            throw new ArgumentException("The Glow model was never trained: its ActNorm layers have not been initialised from data.", nameof(model));
+        return new FlowPrior(model.DetachFromScopes(), info ?? new FlowPriorInfo(0, 0, 0, double.NaN, null, 0));
+    }
+
     /// <summary>The architecture.</summary>
     public GlowOptions Architecture => Model.Options;
 

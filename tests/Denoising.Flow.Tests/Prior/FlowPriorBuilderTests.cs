@@ -152,4 +152,23 @@ public sealed class FlowPriorBuilderTests : IDisposable
         var act = () => TinyModels.PriorBuilder(SyntheticImages.Create(2, 8, seed: 1)).Train();
         act.Should().Throw<ArgumentException>().WithMessage("*tensor #0*8x8*smaller than the 16x16*");
     }
+
+    [Fact]
+    public void FromModel_AGlowModelTrainedElsewhere_BecomesAFrozenPrior()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var model = new GlowModel(TinyModels.Glow());
+        ((Action)(() => FlowPrior.FromModel(model))).Should().Throw<ArgumentException>().WithMessage("*never trained*");
+        var images = stack(SyntheticImages.Create(4, 16, seed: 3));
+        model.train();
+        var expected = model.LogLikelihood(LogitTransform.Dequantize(images, new Generator(1))).detach(); // initialises ActNorm
+        model.eval();
+        var batch = LogitTransform.Dequantize(images, new Generator(1));
+        var direct = model.LogLikelihood(batch).detach();
+        using var prior = FlowPrior.FromModel(model);
+        (prior.LogLikelihood(batch) - direct).abs().max().ToDouble().Should().Be(0);
+        model.parameters().Should().AllSatisfy(p => p.requires_grad.Should().BeFalse());
+        prior.Info.Steps.Should().Be(0);
+    }
 }
