@@ -52,7 +52,13 @@ public sealed class Denoiser : IDisposable
     /// Denoises [C, H, W] or [B, C, H, W] (any H, W; values on the [0, 1] scale, noise may leave that range).
     /// The result has the input's shape, dtype and device.
     /// </summary>
-    /// <exception cref="ArgumentException">Wrong rank, a channel count the model cannot take, or NaN values.</exception>
+    /// <remarks>
+    /// The input must be a floating-point tensor on the [0, 1] scale. Noise may leave that range, so values in [-4, 5] are
+    /// accepted; anything beyond (for example 8-bit data on 0..255: divide it by 255), any NaN or infinity, and integer or
+    /// boolean tensors are refused with an <see cref="ArgumentException"/> that says which.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Wrong rank, a channel count the model cannot take, a non-floating dtype,
+    /// non-finite values, or values far outside the [0, 1] scale.</exception>
     public Tensor Denoise(Tensor image, DenoiseOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -66,7 +72,7 @@ public sealed class Denoiser : IDisposable
         long c = batch.shape[1];
         if (c != Channels && !(Channels == 1 && c == 3))
             throw new ArgumentException($"The denoiser takes {Channels}-channel images, got shape {Shapes.Of(image)}.", nameof(image));
-        if (batch.isnan().any().item<bool>()) throw new ArgumentException("The image contains NaN values.", nameof(image));
+        CheckValues(batch, nameof(image));
 
         var work = batch.to(dtype).to(Device);
         if (c != Channels) work = work.reshape(-1, 1, batch.shape[2], batch.shape[3]); // grayscale model on color: per channel
@@ -76,6 +82,22 @@ public sealed class Denoiser : IDisposable
         if (options.ClipOutput) result = result.clamp(0, 1);
         if (image.dim() == 3) result = result.squeeze(0);
         return result.to(image.dtype).to(image.device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Lowest and highest values <see cref="Denoise"/> accepts: the [0, 1] scale plus room for strong noise.</summary>
+    public const double MinimumValue = -4, MaximumValue = 5;
+
+    private static void CheckValues(Tensor batch, string paramName)
+    {
+        if (!torch.is_floating_point(batch))
+            throw new ArgumentException($"The image must be a floating-point tensor on the [0, 1] scale, got dtype {batch.dtype}; convert it (8-bit data: divide by 255).", paramName);
+        using var scope = NewDisposeScope();
+        var stats = stack(new[] { batch.isnan().any().to(ScalarType.Float64), batch.isinf().any().to(ScalarType.Float64),
+            batch.nan_to_num().min().to(ScalarType.Float64), batch.nan_to_num().max().to(ScalarType.Float64) }).cpu().data<double>().ToArray();
+        if (stats[0] > 0) throw new ArgumentException("The image contains NaN values.", paramName);
+        if (stats[1] > 0) throw new ArgumentException("The image contains infinite values.", paramName);
+        if (stats[2] < MinimumValue || stats[3] > MaximumValue)
+            throw new ArgumentException($"The image's values span [{stats[2]:G4}, {stats[3]:G4}]; the denoiser takes the [0, 1] scale (noise may leave it: [{MinimumValue}, {MaximumValue}] is accepted). 8-bit data: divide by 255.", paramName);
     }
 
     /// <summary>Reads an image file, denoises it and writes a PNG (folders created; written atomically).</summary>

@@ -247,4 +247,20 @@ public sealed class DenoiserTests : IDisposable
         var image = rand(1, 19, 21);
         (loaded.Denoise(image) - denoiser.Denoise(image)).abs().max().ToDouble().Should().Be(0);
     }
+
+    [Fact]
+    public void Denoise_InfiniteNonFloatOrOffScaleInput_ThrowsNamingTheProblem()
+    {
+        // One +Inf pixel used to turn most of the output into NaN; integer, byte and bool tensors and 0..255 floats gave white.
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var withInf = rand(1, 32, 32);
+        withInf[0, 5, 5] = tensor(float.PositiveInfinity);
+        ((Action)(() => denoiser.Denoise(withInf))).Should().Throw<ArgumentException>().WithMessage("*infinite*");
+        ((Action)(() => denoiser.Denoise(-withInf))).Should().Throw<ArgumentException>().WithMessage("*infinite*");
+        foreach (var dtype in new[] { ScalarType.Int32, ScalarType.Byte, ScalarType.Bool })
+            ((Action)(() => denoiser.Denoise(ones(1, 8, 8).to(dtype)))).Should().Throw<ArgumentException>().WithMessage($"*floating-point*{dtype}*");
+        ((Action)(() => denoiser.Denoise(rand(1, 8, 8) * 255))).Should().Throw<ArgumentException>().WithMessage("*divide by 255*");
+        denoiser.Denoise(rand(1, 8, 8) * 2 - 0.5).shape.Should().Equal(1, 8, 8); // strong noise off [0, 1] is fine
+    }
 }
