@@ -124,25 +124,41 @@ public sealed class Denoiser : IDisposable
     public static Denoiser Load(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var contents = CheckpointFile.Read(path, Kind);
-        var config = Json.Read<StoredConfig>(contents.ConfigJson, path);
-        var problems = config.Network.Problems();
+        return ModelLimits.Guard(path, () =>
+        {
+            var contents = CheckpointFile.Read(path, Kind);
+            var config = Json.Read<StoredConfig>(contents.ConfigJson, path);
+            var blur = CheckedArchitecture(path, config.Network, config.BlurName, config.BlurTaps);
+            var info = Json.Read<DenoiserInfo>(contents.StateJson, path);
+            if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
+            return new Denoiser(LoadNetwork(path, config.Network, contents.Sections[0], device), blur, info);
+        });
+    }
+
+    /// <summary>The architecture and blur kernel of a file, checked before anything is built.</summary>
+    private static IBlurKernel CheckedArchitecture(string path, DenoiserNetworkOptions? network, string? blurName, double[][]? blurTaps)
+    {
+        if (network is null || blurName is null || blurTaps is null) throw new CheckpointException(path, "its configuration is incomplete.");
+        var problems = network.Problems();
         if (problems.Count > 0) throw new CheckpointException(path, "its architecture is invalid: " + string.Join(" ", problems));
-        IBlurKernel blur;
+        ModelLimits.CheckParameterCount(path, network.ParameterCount());
         try
         {
-            blur = BlurKernels.FromDescriptor(config.BlurName, FromJagged(config.BlurTaps));
+            return BlurKernels.FromDescriptor(blurName, FromJagged(blurTaps));
         }
         catch (ArgumentException e)
         {
             throw new CheckpointException(path, "its blur kernel is invalid: " + e.Message, e);
         }
-        var info = Json.Read<DenoiserInfo>(contents.StateJson, path);
-        if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
-        var network = new DenoiserNetwork(config.Network);
-        ModuleState.Load(network, contents.Sections[0], path);
+    }
+
+    private static DenoiserNetwork LoadNetwork(string path, DenoiserNetworkOptions options, byte[] weights, Device? device)
+    {
+        var network = new DenoiserNetwork(options);
+        ModuleState.Load(network, weights, path);
+        ModelLimits.CheckFinite(path, network);
         network.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
-        return new Denoiser(network, blur, info);
+        return network;
     }
 
     /// <summary>
@@ -154,32 +170,28 @@ public sealed class Denoiser : IDisposable
     public static Denoiser LoadTrainingCheckpoint(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var contents = CheckpointFile.Read(path, DenoiserTrainer.CheckpointKind);
-        var config = Json.Read<TrainingConfig>(contents.ConfigJson, path);
-        var state = Json.Read<TrainingCheckpoint.State>(contents.StateJson, path);
-        if (contents.Sections.Count != 2) throw new CheckpointException(path, "it does not hold weights and optimizer state.");
-        var network = new DenoiserNetwork(config.Architecture.Network);
-        ModuleState.Load(network, contents.Sections[0], path);
-        network.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
-        IBlurKernel blur;
-        try
+        return ModelLimits.Guard(path, () =>
         {
-            blur = BlurKernels.FromDescriptor(config.Architecture.Blur, FromJagged(config.BlurTaps));
-        }
-        catch (ArgumentException e)
-        {
-            throw new CheckpointException(path, "its blur kernel is invalid: " + e.Message, e);
-        }
-        double gamma = state.StageStateOrLegacy()?.Deserialize<PriorWeightState>(Json.Options)?.Gamma ?? double.NaN;
-        var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, gamma,
-            Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds);
-        return new Denoiser(network, blur, info);
+            var contents = CheckpointFile.Read(path, DenoiserTrainer.CheckpointKind);
+            var config = Json.Read<TrainingConfig>(contents.ConfigJson, path);
+            var state = Json.Read<TrainingCheckpoint.State>(contents.StateJson, path);
+            if (contents.Sections.Count != 2) throw new CheckpointException(path, "it does not hold weights and optimizer state.");
+            var blur = CheckedArchitecture(path, config.Architecture?.Network, config.Architecture?.Blur, config.BlurTaps);
+            var network = LoadNetwork(path, config.Architecture!.Network, contents.Sections[0], device);
+            double gamma = state.StageStateOrLegacy()?.Deserialize<PriorWeightState>(Json.Options)?.Gamma ?? double.NaN;
+            var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, gamma,
+                Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds);
+            return new Denoiser(network, blur, info);
+        });
     }
 
     /// <summary>Releases the native memory of the weights.</summary>
     public void Dispose() => network.Dispose();
 
     internal Tensor Forward(Tensor batch, Tensor? sigmas = null) => network.Forward(batch, sigmas);
+
+    /// <summary>The network module (tests).</summary>
+    internal DenoiserNetwork NetworkModule => network;
 
     /// <summary>
     /// Per-image noise levels [B] on the [0, 1] scale for a network that takes them: given in the options, or estimated from

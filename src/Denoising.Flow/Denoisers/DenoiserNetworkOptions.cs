@@ -37,6 +37,15 @@ public sealed record DenoiserNetworkOptions
     /// <summary>Pixels of context each output pixel sees on every side (even, so tiles keep the half-resolution grid).</summary>
     public int ReceptiveRadius => Architecture == DenoiserArchitecture.FfdNet ? 4 * ResidualBlocks + 6 : 2 * ResidualBlocks + 2;
 
+    /// <summary>The number of parameters the network will hold (computed without building it).</summary>
+    internal double ParameterCount()
+    {
+        double scale = Architecture == DenoiserArchitecture.FfdNet ? 4 : 1, image = Channels * scale, w = Width;
+        double head = (image + (NoiseLevelInput ? 1 : 0)) * w * 9 + w;
+        double blocks = (double)ResidualBlocks * 2 * (w * w * 9 + w);
+        return head + blocks + w * image * 9 + image;
+    }
+
     /// <summary>Every problem, "Property: message" each.</summary>
     public IReadOnlyList<string> Problems()
     {

@@ -37,13 +37,28 @@ public sealed record GlowOptions
     public int SizeMultiple => 1 << Levels;
 
     /// <summary>Every problem with these options, one line each ("Property: message"); empty when valid.</summary>
+    /// <summary>An upper estimate of the parameters the model will hold (computed without building it).</summary>
+    internal double ParameterCount()
+    {
+        double total = 0, c = InputChannels, h = HiddenChannels;
+        for (int level = 0; level < Levels; level++)
+        {
+            c *= 4; // squeeze
+            double step = 4 * c + c * c + (c / 2) * h * 9 + h * h + h + h * c * 9 + 2 * c;
+            total += StepsPerLevel * step + c * (c / 2) * 9 * 2;
+            c /= 2; // split
+        }
+        return total;
+    }
+
+    /// <summary>Every problem, "Property: message" each.</summary>
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
         if (InputChannels is not (1 or 3)) problems.Add($"{nameof(InputChannels)}: must be 1 or 3, got {InputChannels}.");
         if (Levels is < 1 or > 8) problems.Add($"{nameof(Levels)}: must be between 1 and 8, got {Levels}.");
-        if (StepsPerLevel < 1) problems.Add($"{nameof(StepsPerLevel)}: must be at least 1, got {StepsPerLevel}.");
-        if (HiddenChannels < 1) problems.Add($"{nameof(HiddenChannels)}: must be at least 1, got {HiddenChannels}.");
+        if (StepsPerLevel is < 1 or > 256) problems.Add($"{nameof(StepsPerLevel)}: must be between 1 and 256, got {StepsPerLevel}.");
+        if (HiddenChannels is < 1 or > 4096) problems.Add($"{nameof(HiddenChannels)}: must be between 1 and 4096, got {HiddenChannels}.");
         if (!Enum.IsDefined(Coupling)) problems.Add($"{nameof(Coupling)}: unknown value {Coupling}.");
         if (!Enum.IsDefined(Conv1x1)) problems.Add($"{nameof(Conv1x1)}: unknown value {Conv1x1}.");
         if (!Enum.IsDefined(SplitPrior)) problems.Add($"{nameof(SplitPrior)}: unknown value {SplitPrior}.");

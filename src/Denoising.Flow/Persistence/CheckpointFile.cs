@@ -59,6 +59,9 @@ internal static class CheckpointFile
     public static Contents Read(string path, string expectedKind)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model or checkpoint file '{path}' does not exist.", path);
+        long length = new FileInfo(path).Length;
+        if (length > ModelLimits.MaxFileBytes)
+            throw new CheckpointException(path, $"it is {length / (1 << 20)} MiB, more than the {ModelLimits.MaxFileBytes >> 20} MiB a model or checkpoint may be; it was not read.");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new CheckpointException(path, "it is not a Denoising.Flow model or checkpoint file.");

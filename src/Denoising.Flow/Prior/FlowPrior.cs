@@ -105,16 +105,21 @@ public sealed class FlowPrior : IDisposable
     public static FlowPrior Load(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var contents = CheckpointFile.Read(path, Kind);
-        var options = Json.Read<GlowOptions>(contents.ConfigJson, path);
-        var problems = options.Problems();
-        if (problems.Count > 0) throw new CheckpointException(path, "its architecture is invalid: " + string.Join(" ", problems));
-        var info = Json.Read<FlowPriorInfo>(contents.StateJson, path);
-        if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
-        var model = new GlowModel(options);
-        ModuleState.Load(model, contents.Sections[0], path);
-        model.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
-        return new FlowPrior(model, info);
+        return ModelLimits.Guard(path, () =>
+        {
+            var contents = CheckpointFile.Read(path, Kind);
+            var options = Json.Read<GlowOptions>(contents.ConfigJson, path);
+            var problems = options.Problems();
+            if (problems.Count > 0) throw new CheckpointException(path, "its architecture is invalid: " + string.Join(" ", problems));
+            ModelLimits.CheckParameterCount(path, options.ParameterCount());
+            var info = Json.Read<FlowPriorInfo>(contents.StateJson, path);
+            if (contents.Sections.Count != 1) throw new CheckpointException(path, "it does not hold exactly one weight section.");
+            var model = new GlowModel(options);
+            ModuleState.Load(model, contents.Sections[0], path);
+            ModelLimits.CheckFinite(path, model);
+            model.to(Devices.Require(device ?? Devices.Default())).DetachFromScopes();
+            return new FlowPrior(model, info);
+        });
     }
 
     /// <summary>Releases the native memory of the weights.</summary>
