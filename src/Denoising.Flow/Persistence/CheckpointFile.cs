@@ -39,6 +39,7 @@ internal static class CheckpointFile
         byte[] hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         buffer.Write(hash);
 
+        RemoveStaleTemporaries(full);
         string temporary = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
@@ -53,6 +54,53 @@ internal static class CheckpointFile
         finally
         {
             if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Deletes temporary files of earlier writes of <paramref name="full"/> left behind by a process that was killed while
+    /// writing (the name carries the writer's process id; files of running processes are left alone).
+    /// </summary>
+    internal static void RemoveStaleTemporaries(string full)
+    {
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder)) return;
+        string prefix = Path.GetFileName(full) + ".tmp-";
+        foreach (var file in Directory.EnumerateFiles(folder, prefix + "*"))
+        {
+            string rest = Path.GetFileName(file)[prefix.Length..];
+            int dash = rest.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsRunning(pid)) continue;
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // Another process is cleaning up too, or the file is in use: leave it for the next save.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to delete.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -42,6 +42,7 @@ internal sealed class TrainingSession
     /// <summary>Runs until the budget is spent; returns the final step and the training time summed over resumed runs.</summary>
     public (long Steps, double Seconds) Run(ITrainingObjective objective, CancellationToken cancellationToken)
     {
+        if (CheckpointPath is not null) EnsureWritable(CheckpointPath);
         var parameters = Model.parameters().Where(p => p.requires_grad).ToArray();
         using var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
         string architectureJson = ArchitectureOf(ConfigJson);
@@ -84,6 +85,26 @@ internal sealed class TrainingSession
             new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds, objective.State), Model, optimizer),
         cancellationToken);
         return (end, previousSeconds + clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Checks before the first step that checkpoints can be written where asked, so that a run with an unusable folder fails
+    /// at once instead of after training (when its model would be lost).
+    /// </summary>
+    private static void EnsureWritable(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            string probe = full + $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            File.WriteAllBytes(probe, Array.Empty<byte>());
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Checkpoints cannot be written to '{full}' ({e.Message}); training did not start.", e);
+        }
     }
 
     /// <summary>The "Architecture" property of a configuration JSON (what must match to resume).</summary>

@@ -171,4 +171,16 @@ public sealed class FlowPriorBuilderTests : IDisposable
         model.parameters().Should().AllSatisfy(p => p.requires_grad.Should().BeFalse());
         prior.Info.Steps.Should().Be(0);
     }
+
+    [Fact]
+    public void Train_CheckpointFolderThatCannotBeCreated_FailsBeforeTheFirstStep()
+    {
+        // A parent that is a file: the folder can never be made. The run must fail at once, not after training.
+        string blocker = folder.File("not-a-folder");
+        File.WriteAllText(blocker, "x");
+        var progress = new SynchronousProgress<TrainingProgress>(_ => throw new InvalidOperationException("no step may run"));
+        var act = () => TinyModels.PriorBuilder(SyntheticImages.Create(2, 16, 1), steps: 5)
+            .WithCheckpoint(Path.Combine(blocker, "prior.ckpt")).Train(progress);
+        act.Should().Throw<IOException>().WithMessage("*cannot be written*training did not start*");
+    }
 }

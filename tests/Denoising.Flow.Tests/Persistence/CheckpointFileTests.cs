@@ -4,7 +4,7 @@ using Denoising.Flow.Training;
 using FluentAssertions;
 using Xunit;
 
-namespace Denoising.Flow.Tests.Training;
+namespace Denoising.Flow.Tests.Persistence;
 
 public sealed class CheckpointFileTests : IDisposable
 {
@@ -81,5 +81,20 @@ public sealed class CheckpointFileTests : IDisposable
     {
         var act = () => CheckpointFile.Read(folder.File("none.ckpt"), "Kind");
         act.Should().Throw<FileNotFoundException>().WithMessage("*none.ckpt*");
+    }
+
+    [Fact]
+    public void Write_RemovesTemporariesOfKilledWriters_AndKeepsThoseOfRunningOnes()
+    {
+        // A kill -9 during a write leaves "<file>.tmp-<pid>-<guid>" behind; the next save of that file removes it.
+        string path = folder.File("model.dnflow");
+        string dead = path + ".tmp-999999-0123456789abcdef";
+        string running = path + $".tmp-{Environment.ProcessId}-fedcba9876543210";
+        File.WriteAllBytes(dead, new byte[100]);
+        File.WriteAllBytes(running, new byte[100]);
+        CheckpointFile.Write(path, "Test", "{}", "{}", new byte[] { 1, 2, 3 });
+        File.Exists(dead).Should().BeFalse();
+        File.Exists(running).Should().BeTrue("a running process may still be writing it");
+        CheckpointFile.Read(path, "Test").Sections[0].Should().Equal(1, 2, 3);
     }
 }
