@@ -99,8 +99,8 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
         long? totalSteps = TotalSteps(pixels);
         double blurEnergy = blur.SumOfSquaredTaps;
-        Logger.LogInformation("Denoiser: {Count} noisy images from {Source}, blur {Blur}, prior weight {Weight}, network {Blocks}x{Width}, device {Device}",
-            data.Count, images!.Description, blur.Name, weight.Description, options.ResidualBlocks, options.Width, target);
+        Logger.LogInformation("Denoiser: {Count} noisy images from {Source}, blur {Blur}, prior weight {Weight}, network {Architecture} {Blocks}x{Width}, device {Device}",
+            data.Count, images!.Description, blur.Name, weight.Description, options.Architecture, options.ResidualBlocks, options.Width, target);
 
         manual_seed(Seed);
         var model = new DenoiserNetwork(options);

@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,7 +46,7 @@ public sealed class ActNorm : InvertibleLayer
     public void InitializeFrom(Tensor batch)
     {
         if (batch.dim() != 4 || batch.shape[1] != Channels)
-            throw new ArgumentException($"{Name} cannot initialise from shape {SampleShape.Of(batch)}.", nameof(batch));
+            throw new ArgumentException($"{Name} cannot initialise from shape {Shapes.Of(batch)}.", nameof(batch));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var dims = new long[] { 0, 2, 3 };

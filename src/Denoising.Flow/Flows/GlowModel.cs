@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -115,7 +116,7 @@ public sealed class GlowModel : InvertibleLayer
         long m = Options.SizeMultiple;
         if (x.shape[2] % m != 0 || x.shape[3] % m != 0)
             throw new ArgumentException(
-                $"{Name} needs height and width divisible by {m} (2^{Options.Levels}), got shape {SampleShape.Of(x)}.", nameof(x));
+                $"{Name} needs height and width divisible by {m} (2^{Options.Levels}), got shape {Shapes.Of(x)}.", nameof(x));
     }
 
     private void CheckRangeAndFinite(Tensor x)
@@ -129,7 +130,7 @@ public sealed class GlowModel : InvertibleLayer
             summary = stats.cpu().data<double>().ToArray();
         }
         if (summary[0] > 0)
-            throw new ArgumentException($"{Name} got an input with NaN values (shape {SampleShape.Of(x)}).", nameof(x));
+            throw new ArgumentException($"{Name} got an input with NaN values (shape {Shapes.Of(x)}).", nameof(x));
         if (summary[1] < 0 || summary[2] > 1)
             throw new ArgumentException($"{Name} needs images in [0, 1], got values in [{summary[1]:G4}, {summary[2]:G4}].", nameof(x));
     }

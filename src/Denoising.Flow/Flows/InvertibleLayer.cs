@@ -53,7 +53,7 @@ public abstract class InvertibleLayer : nn.Module, IInvertibleLayer
     {
         if (Channels is { } c) SampleShape.RequireChannels(Name, inputShape, c);
         else if (inputShape.Length != 3)
-            throw new ArgumentException($"{Name} expects a per-sample shape [C, H, W] but got {SampleShape.Format(inputShape)}.", nameof(inputShape));
+            throw new ArgumentException($"{Name} expects a per-sample shape [C, H, W] but got {Shapes.Format(inputShape)}.", nameof(inputShape));
         return (long[])inputShape.Clone();
     }
 
@@ -79,8 +79,8 @@ public abstract class InvertibleLayer : nn.Module, IInvertibleLayer
     private void CheckBatch(Tensor x, long? channels)
     {
         if (x.dim() != 4)
-            throw new ArgumentException($"{Name} expects a batch [B, C, H, W] but got shape {SampleShape.Of(x)}.", nameof(x));
+            throw new ArgumentException($"{Name} expects a batch [B, C, H, W] but got shape {Shapes.Of(x)}.", nameof(x));
         if (channels is { } c && x.shape[1] != c)
-            throw new ArgumentException($"{Name} expects a batch [B, {c}, H, W] ({c} channels) but got shape {SampleShape.Of(x)}.", nameof(x));
+            throw new ArgumentException($"{Name} expects a batch [B, {c}, H, W] ({c} channels) but got shape {Shapes.Of(x)}.", nameof(x));
     }
 }

@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,7 +30,7 @@ public sealed class InvertibleSequence : InvertibleLayer
         if (list.Any(l => l is null)) throw new ArgumentException("A sequence cannot hold a null layer.", nameof(layers));
         if (list.Count == 0) throw new ArgumentException("A sequence needs at least one layer.", nameof(layers));
         if (inputShape.Length != 3)
-            throw new ArgumentException($"The input shape must be [C, H, W], got {SampleShape.Format(inputShape)}.", nameof(inputShape));
+            throw new ArgumentException($"The input shape must be [C, H, W], got {Shapes.Format(inputShape)}.", nameof(inputShape));
 
         var shape = (long[])inputShape.Clone();
         for (int i = 0; i < list.Count; i++)
@@ -42,7 +43,7 @@ public sealed class InvertibleSequence : InvertibleLayer
             {
                 string previous = i == 0 ? "the sequence input" : $"layer {i - 1} ({list[i - 1].Name})";
                 throw new ArgumentException(
-                    $"Layer {i} ({list[i].Name}) cannot take the per-sample shape {SampleShape.Format(shape)} produced by {previous}: {e.Message}",
+                    $"Layer {i} ({list[i].Name}) cannot take the per-sample shape {Shapes.Format(shape)} produced by {previous}: {e.Message}",
                     nameof(layers), e);
             }
         }

@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,7 +33,7 @@ public sealed class MultiScaleBlock : InvertibleLayer
         KeptChannels = 2 * channels;
         var stepOutput = steps.OutputShape(new[] { 4 * channels, -1L, -1L });
         if (stepOutput[0] != 4 * channels)
-            throw new ArgumentException($"The steps of {Name} must keep {4 * channels} channels, they give {SampleShape.Format(stepOutput)}.", nameof(steps));
+            throw new ArgumentException($"The steps of {Name} must keep {4 * channels} channels, they give {Shapes.Format(stepOutput)}.", nameof(steps));
         if (this.splitPrior is { } p) p.OutputShape(stepOutput);
         if (next is not null && next.Channels != KeptChannels)
             throw new ArgumentException($"The next level after {Name} must take {KeptChannels} channels, it takes {next.Channels}.", nameof(next));
@@ -53,7 +54,7 @@ public sealed class MultiScaleBlock : InvertibleLayer
         foreach (var (size, what) in new[] { (inputShape[1], "height"), (inputShape[2], "width") })
         {
             if (size >= 0 && size % factor != 0)
-                throw new ArgumentException($"{Name} with {Levels} level(s) needs the {what} divisible by {factor}, got per-sample shape {SampleShape.Format(inputShape)}.", nameof(inputShape));
+                throw new ArgumentException($"{Name} with {Levels} level(s) needs the {what} divisible by {factor}, got per-sample shape {Shapes.Format(inputShape)}.", nameof(inputShape));
         }
         return (long[])inputShape.Clone();
     }

@@ -4,17 +4,14 @@ namespace Denoising.Flow.Flows;
 /// <summary>Helpers for per-sample shapes [C, H, W] where -1 marks a size that is not known yet.</summary>
 internal static class SampleShape
 {
-    public static string Format(long[] shape) => Shapes.Format(shape);
-
-    public static string Of(TorchSharp.torch.Tensor tensor) => Shapes.Of(tensor);
 
     /// <summary>Checks a rank-3 per-sample shape with <paramref name="channels"/> channels.</summary>
     public static void RequireChannels(string layer, long[] shape, long channels)
     {
         if (shape.Length != 3)
-            throw new ArgumentException($"{layer} expects a per-sample shape [C, H, W] but got {Format(shape)}.", nameof(shape));
+            throw new ArgumentException($"{layer} expects a per-sample shape [C, H, W] but got {Shapes.Format(shape)}.", nameof(shape));
         if (shape[0] != channels)
-            throw new ArgumentException($"{layer} expects a per-sample shape [{channels}, H, W] ({channels} channels) but got {Format(shape)}.", nameof(shape));
+            throw new ArgumentException($"{layer} expects a per-sample shape [{channels}, H, W] ({channels} channels) but got {Shapes.Format(shape)}.", nameof(shape));
     }
 
     /// <summary>Halves a spatial size that must be even (or unknown).</summary>
@@ -22,7 +19,7 @@ internal static class SampleShape
     {
         if (size < 0) return -1;
         if (size % 2 != 0)
-            throw new ArgumentException($"{layer} needs an even {what}, got per-sample shape {Format(shape)}.", nameof(shape));
+            throw new ArgumentException($"{layer} needs an even {what}, got per-sample shape {Shapes.Format(shape)}.", nameof(shape));
         return size / 2;
     }
 }

@@ -1,3 +1,4 @@
+using Denoising.Flow.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public sealed class Squeeze : InvertibleLayer
     protected override (Tensor Output, Tensor LogDet) ForwardCore(Tensor input)
     {
         if (input.shape[2] % 2 != 0 || input.shape[3] % 2 != 0)
-            throw new ArgumentException($"{Name} needs an even height and width, got shape {SampleShape.Of(input)}.", nameof(input));
+            throw new ArgumentException($"{Name} needs an even height and width, got shape {Shapes.Of(input)}.", nameof(input));
         return (nn.functional.pixel_unshuffle(input, 2), ZeroLogDet(input));
     }
 
@@ -35,7 +36,7 @@ public sealed class Squeeze : InvertibleLayer
     protected override Tensor InverseCore(Tensor output)
     {
         if (output.shape[1] % 4 != 0)
-            throw new ArgumentException($"The inverse of {Name} needs a channel count divisible by 4, got shape {SampleShape.Of(output)}.", nameof(output));
+            throw new ArgumentException($"The inverse of {Name} needs a channel count divisible by 4, got shape {Shapes.Of(output)}.", nameof(output));
         return nn.functional.pixel_shuffle(output, 2);
     }
 }

@@ -13,7 +13,7 @@ internal static class ImageTensorGuard
         if (images.dim() is not (3 or 4))
         {
             throw new ArgumentException(
-                $"Expected an image [C,H,W] or a batch [B,C,H,W]; got shape {Format(images.shape)}.", paramName);
+                $"Expected an image [C,H,W] or a batch [B,C,H,W]; got shape {Shapes.Format(images.shape)}.", paramName);
         }
 
         FloatingPoint(images, paramName);
@@ -26,7 +26,7 @@ internal static class ImageTensorGuard
         if (images.dim() != 4)
         {
             throw new ArgumentException(
-                $"Expected a batch [B,C,H,W]; got shape {Format(images.shape)}.", paramName);
+                $"Expected a batch [B,C,H,W]; got shape {Shapes.Format(images.shape)}.", paramName);
         }
 
         FloatingPoint(images, paramName);
@@ -39,7 +39,7 @@ internal static class ImageTensorGuard
         if (image.dim() != 3)
         {
             throw new ArgumentException(
-                $"Expected an image [C,H,W]; got shape {Format(image.shape)}.", paramName);
+                $"Expected an image [C,H,W]; got shape {Shapes.Format(image.shape)}.", paramName);
         }
 
         FloatingPoint(image, paramName);
@@ -51,13 +51,12 @@ internal static class ImageTensorGuard
         if (!image.shape.SequenceEqual(reference.shape))
         {
             throw new ArgumentException(
-                $"Shapes must match: {imageName} is {Format(image.shape)}, {referenceName} is {Format(reference.shape)}.",
+                $"Shapes must match: {imageName} is {Shapes.Format(image.shape)}, {referenceName} is {Shapes.Format(reference.shape)}.",
                 referenceName);
         }
     }
 
     /// <summary>Formats a shape as [a,b,c].</summary>
-    public static string Format(long[] shape) => Shapes.Format(shape);
 
     private static void FloatingPoint(Tensor images, string paramName)
     {

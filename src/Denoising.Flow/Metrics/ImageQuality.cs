@@ -59,7 +59,7 @@ public static partial class ImageQuality
         if (image.dim() < minRank || image.numel() == 0)
         {
             throw new ArgumentException(
-                $"Expected a non-empty tensor of rank >= {minRank}; got {ImageTensorGuard.Format(image.shape)}.",
+                $"Expected a non-empty tensor of rank >= {minRank}; got {Shapes.Format(image.shape)}.",
                 imageName);
         }
 

@@ -9,9 +9,9 @@ namespace Denoising.Flow.Training;
 
 /// <summary>
 /// The one training loop of the library, shared by both stages and by the quality harness's supervised bound. It owns the
-/// device placement, seed, Adam optimizer, learning-rate schedule, gradient clipping, the dispose scope of every step, the
-/// finite-loss check, checkpoints and resume (weights, optimizer, the objective's state, step and time), progress,
-/// cancellation and logging. A stage gives only its per-batch loss (<see cref="ITrainingObjective"/>).
+/// Adam optimizer, learning-rate schedule, gradient clipping, the dispose scope of every step, the finite-loss check,
+/// checkpoints and resume (weights, optimizer, the objective's state, step and time), progress, cancellation and logging.
+/// The caller seeds torch and places the model on its device before <see cref="Run"/> (the builders do both from their settings). A stage gives only its per-batch loss (<see cref="ITrainingObjective"/>).
 /// </summary>
 internal sealed class TrainingSession
 {

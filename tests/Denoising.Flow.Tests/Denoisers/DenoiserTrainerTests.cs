@@ -55,26 +55,6 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
-    public void Train_OnNoisyImagesOnly_RaisesPsnrClearlyOverNoisyInput()
-    {
-        // Unpaired: the prior saw other clean images; the denoiser sees only noisy versions of its own images.
-        using var scope = NewDisposeScope();
-        var cleanTraining = SyntheticImages.Create(10, 48, seed: 20);
-        using var denoiser = Tiny(cleanTraining, steps: 250)
-            .WithSyntheticNoise(GaussianNoise.Fixed(25), seed: 3)
-            .WithPriorWeight(PriorWeight.Discrepancy(noiseSigma255: 25))
-            .Train();
-
-        var test = stack(SyntheticImages.Create(4, 48, seed: 99));
-        using var noisy = GaussianNoise.Fixed(25).Apply(test, seed: 5);
-        var denoised = denoiser.Denoise(noisy.Noisy);
-        double before = ImageQuality.PsnrBatch(noisy.Noisy.clamp(0, 1), test).Average();
-        double after = ImageQuality.PsnrBatch(denoised, test).Average();
-        output.WriteLine($"PSNR noisy {before:F2} dB -> denoised {after:F2} dB, final lambda {denoiser.Info.FinalPriorWeight:G3}");
-        after.Should().BeGreaterThan(before + 3, $"denoising must clearly help (noisy {before:F2} dB, denoised {after:F2} dB)");
-    }
-
-    [Fact]
     public void Train_ManySteps_LeaksNoTensors()
     {
         var liveCounts = new List<long>();
@@ -153,11 +133,13 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Theory]
+    [InlineData(DenoiserArchitecture.ResNet, false)]
     [InlineData(DenoiserArchitecture.FfdNet, false)]
     [InlineData(DenoiserArchitecture.ResNet, true)]
-    public void Train_OtherArchitectureOrBoundedOutput_RaisesPsnr_AndSavesAndLoads(DenoiserArchitecture architecture, bool bounded)
+    public void Train_OnNoisyImagesOnly_RaisesPsnrClearly_AndSavesAndLoads(DenoiserArchitecture architecture, bool bounded)
     {
-        // The half-resolution body, and the sigmoid output whose prior input is dequantised; noisy images only.
+        // Unpaired: the prior saw other clean images; the denoiser sees only noisy versions of its own images. Each body, and the
+        // sigmoid output whose prior input is dequantised.
         using var scope = NewDisposeScope();
         using var denoiser = Tiny(SyntheticImages.Create(10, 48, seed: 20), steps: 250)
             .WithNetwork(new DenoiserNetworkOptions { Architecture = architecture, ResidualBlocks = 3, Width = 16, BoundedOutput = bounded })
