@@ -65,6 +65,15 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_AtLearningRate10_IsStoppedAsDivergedInsteadOfSucceedingWithARuinedModel()
+    {
+        var act = () => Tiny(SyntheticImages.Create(4, 32, seed: 9), 300).WithLearningRate(10, 0)
+            .WithSyntheticNoise(GaussianNoise.Fixed(25)).Train();
+
+        act.Should().Throw<TrainingDivergedException>().Which.Step.Should().BeLessThan(300);
+    }
+
+    [Fact]
     public void Train_CancelledThenResumed_ContinuesWithAdaptedLambda()
     {
         var images = SyntheticImages.Create(4, 32, seed: 8);
