@@ -93,7 +93,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         var frozen = prior!;
         var target = Devices.Require(Device ?? frozen.Device);
         var options = network with { Channels = frozen.Channels };
-        var data = LoadNoisyImages(frozen.Channels);
+        var data = LoadNoisyImages(frozen.Channels, cancellationToken);
         var sampler = new PatchSampler(data, PatchSize, Augment, Seed);
         var sigmas = NoiseLevels(data, options.NoiseLevelInput);
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
@@ -126,9 +126,9 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         return new Denoiser(model, blur, info);
     }
 
-    private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels)
+    private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels, CancellationToken cancellationToken)
     {
-        var loaded = images!.Load(channels, ReadOptions, Logger);
+        var loaded = images!.Load(channels, ReadOptions, Logger, cancellationToken);
         if (syntheticNoise is null) return loaded;
         var noisy = new List<(string, Tensor)>();
         for (int i = 0; i < loaded.Count; i++)

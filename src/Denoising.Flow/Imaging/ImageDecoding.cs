@@ -116,10 +116,15 @@ internal static class ImageDecoding
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
         }
 
-        string? damage = header.FormatName == "PNG" ? PngDataCheck.Problem(data) : null;
+        string? damage = header.FormatName switch
+        {
+            "PNG" => PngDataCheck.Problem(data),
+            "GIF" => GifDataCheck.Problem(data),
+            _ => null,
+        };
         if (damage is not null)
         {
-            throw new ImageReadException(name, $"Cannot read image '{name}': the PNG file is damaged: {damage}.");
+            throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is damaged: {damage}.");
         }
 
         if (header.Layout.HasAlpha)
