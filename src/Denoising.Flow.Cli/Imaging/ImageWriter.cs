@@ -29,6 +29,12 @@ internal static class ImageWriter
         {
             alpha = null; // JPEG cannot hold it (and a JPEG source has none)
         }
+        else if (encoding.Format == OutputFormat.Tiff && channels == 1 && alpha is not null)
+        {
+            // ImageSharp 2.1 cannot read a gray-with-alpha TIFF back, so it is written as RGBA with the gray replicated.
+            image = image.expand(3, -1, -1);
+            channels = 3;
+        }
 
         int samplesPerPixel = channels + (alpha is null ? 0 : 1);
         float max = encoding.BitsPerChannel == 16 ? 65535f : 255f;
