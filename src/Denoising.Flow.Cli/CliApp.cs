@@ -54,5 +54,12 @@ internal static class CliApp
             terminal.Warn("error: " + ex.Message);
             return ExitCodes.Failures;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug rather than bad input: say what happened; the stack trace on request.
+            terminal.Warn($"error: {ex.GetType().Name}: {ex.Message}");
+            terminal.Warn(Environment.GetEnvironmentVariable("DNFLOW_DEBUG") == "1" ? ex.ToString() : "(set DNFLOW_DEBUG=1 for the stack trace)");
+            return ExitCodes.Failures;
+        }
     }
 }

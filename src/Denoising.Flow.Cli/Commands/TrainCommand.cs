@@ -84,7 +84,11 @@ internal static class TrainCommand
                 builder.OnDevice(device);
             }
 
-            builder.WithSteps(config.Steps ?? (config.Minutes is null ? presetSteps : long.MaxValue / 4));
+            if (config.Steps is not null || config.Minutes is null)
+            {
+                builder.WithSteps(config.Steps ?? presetSteps); // --minutes alone: the wall clock is the only budget
+            }
+
             if (config.Minutes is { } minutes)
             {
                 builder.WithDuration(TimeSpan.FromMinutes(minutes));

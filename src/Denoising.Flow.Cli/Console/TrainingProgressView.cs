@@ -28,7 +28,7 @@ internal sealed class TrainingProgressView : IProgress<TrainingProgress>
         T result = default!;
         ansi.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new ProgressBarColumn { Width = 16 }, new PercentageColumn(), new ElapsedTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
             .Start(ctx =>
             {
                 view.task = ctx.AddTask("starting", maxValue: 1000);
@@ -43,7 +43,7 @@ internal sealed class TrainingProgressView : IProgress<TrainingProgress>
         string line = Describe(value);
         if (task is not null)
         {
-            task.Description = Markup.Escape(line);
+            task.Description = Markup.Escape(Describe(value, compact: true));
             double fraction = value.TotalSteps is { } total and > 0 ? (double)value.Step / total
                 : value.Eta is { } eta ? value.Elapsed / (value.Elapsed + eta) : 0;
             task.Value = Math.Clamp(fraction, 0, 1) * 1000;
@@ -58,10 +58,17 @@ internal sealed class TrainingProgressView : IProgress<TrainingProgress>
         }
     }
 
-    public static string Describe(TrainingProgress p)
+    public static string Describe(TrainingProgress p, bool compact = false)
     {
         string steps = p.TotalSteps is { } total ? $"{p.Step}/{total}" : p.Step.ToString(CultureInfo.InvariantCulture);
         string eta = p.Eta is { } e ? $"ETA {e:hh\\:mm\\:ss}" : "ETA -";
+        if (compact)
+        {
+            return p.Stage == TrainingStage.Prior
+                ? string.Create(CultureInfo.InvariantCulture, $"step {steps} bpd {p.BitsPerDim:F3} {eta}")
+                : string.Create(CultureInfo.InvariantCulture, $"step {steps} data {p.DataTerm:G3} prior {p.PriorTerm:G3} bpd {p.BitsPerDim:F2} λ {p.PriorWeight:G2} {eta}");
+        }
+
         return p.Stage == TrainingStage.Prior
             ? string.Create(CultureInfo.InvariantCulture, $"prior step {steps}  loss {p.Loss:F4}  bits/dim {p.BitsPerDim:F4}  lr {p.LearningRate:G3}  {eta}")
             : string.Create(CultureInfo.InvariantCulture, $"denoiser step {steps}  loss {p.Loss:G4}  data {p.DataTerm:G4}  prior {p.PriorTerm:G4}  bits/dim {p.BitsPerDim:F3}  lambda {p.PriorWeight:G3}  {eta}");
