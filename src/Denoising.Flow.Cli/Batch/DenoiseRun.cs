@@ -33,8 +33,8 @@ internal sealed class DenoiseRun : IDisposable
     /// <exception cref="ArgumentException">Bad inputs or colliding outputs (a usage error).</exception>
     public Plan MakePlan()
     {
-        var all = InputList.Resolve(settings.Inputs, settings.Recursive);
         string outRoot = Path.GetFullPath(settings.OutputFolder);
+        var all = InputList.Resolve(settings.Inputs, settings.Recursive, exclude: outRoot); // a rerun must not take its own outputs as inputs
         var outputs = all.Select(i =>
         {
             var format = OutputEncoding.FormatOf(i.Key, settings.Format);

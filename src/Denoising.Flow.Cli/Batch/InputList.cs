@@ -8,10 +8,11 @@ namespace Denoising.Flow.Cli.Batch;
 /// <summary>Files, folders and globs to one list of images sorted by key (ordinal), the same on every machine that sees the same files.</summary>
 internal static class InputList
 {
-    /// <summary>Resolves the arguments of <c>dnflow denoise</c>.</summary>
+    /// <summary>Resolves the arguments of <c>dnflow denoise</c>; files under <paramref name="exclude"/> (the output folder) are left out.</summary>
     /// <exception cref="ArgumentException">An argument matches nothing, or two inputs share a key.</exception>
-    public static IReadOnlyList<InputItem> Resolve(IEnumerable<string> arguments, bool recursive)
+    public static IReadOnlyList<InputItem> Resolve(IEnumerable<string> arguments, bool recursive, string? exclude = null)
     {
+        string? excluded = exclude is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(exclude)) + Path.DirectorySeparatorChar;
         var items = new List<InputItem>();
         foreach (string argument in arguments)
         {
@@ -45,7 +46,8 @@ internal static class InputList
             }
         }
 
-        var unique = items.DistinctBy(i => i.Path, StringComparer.Ordinal).OrderBy(i => i.Key, StringComparer.Ordinal).ToArray();
+        var unique = items.Where(i => excluded is null || !i.Path.StartsWith(excluded, StringComparison.Ordinal))
+            .DistinctBy(i => i.Path, StringComparer.Ordinal).OrderBy(i => i.Key, StringComparer.Ordinal).ToArray();
         var clash = unique.GroupBy(i => i.Key, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
         {

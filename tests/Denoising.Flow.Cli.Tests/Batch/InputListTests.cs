@@ -27,6 +27,16 @@ public class InputListTests
     }
 
     [Fact]
+    public void Resolve_OutputFolderInsideTheInput_IsLeftOut()
+    {
+        using var temp = new TempFolder();
+        Touch(temp.File("a.png"));
+        Touch(temp.File("out/a.png"));
+
+        InputList.Resolve([temp.Path], recursive: true, exclude: temp.File("out")).Select(i => i.Key).Should().Equal("a.png");
+    }
+
+    [Fact]
     public void Resolve_Globs_MatchWithinAndAcrossFolders()
     {
         using var temp = new TempFolder();
