@@ -182,6 +182,9 @@ namespace Denoising.Flow.Build
         [Microsoft.Build.Framework.Required]
         public string[] Directories { get; set; } = Array.Empty<string>();
 
+        /// <summary>"true": patch even when this host's libstdc++ has the version (for output that ships to other hosts, such as a .NET tool package).</summary>
+        public string Force { get; set; } = "";
+
         /// <inheritdoc />
         public override bool Execute()
         {
@@ -194,7 +197,8 @@ namespace Denoising.Flow.Build
                     if (File.Exists(path)) files.Add(path);
                 }
             }
-            if (files.Count == 0 || !ElfVersionPatcher.HostLibStdCxxLacks(Version)) return true;
+            bool force = string.Equals(Force, "true", StringComparison.OrdinalIgnoreCase);
+            if (files.Count == 0 || (!force && !ElfVersionPatcher.HostLibStdCxxLacks(Version))) return true;
 
             foreach (string path in files)
             {
