@@ -198,7 +198,9 @@ namespace Denoising.Flow.Build
                 }
             }
             bool force = string.Equals(Force, "true", StringComparison.OrdinalIgnoreCase);
-            if (files.Count == 0 || (!force && !ElfVersionPatcher.HostLibStdCxxLacks(Version))) return true;
+            bool hostLacks = files.Count > 0 && ElfVersionPatcher.HostLibStdCxxLacks(Version);
+            if (files.Count == 0 || (!force && !hostLacks)) return true;
+            string why = hostLacks ? "this host's libstdc++ lacks " + Version : "asked to (DenoisingFlowForceTorchSharpPatch) for hosts whose libstdc++ lacks " + Version;
 
             foreach (string path in files)
             {
@@ -206,7 +208,7 @@ namespace Denoising.Flow.Build
                 {
                     if (ElfVersionPatcher.MarkVersionWeak(path, Library, Version) == ElfPatchOutcome.Patched)
                         Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                            "Denoising.Flow: this host's libstdc++ lacks " + Version + "; marked that requirement weak in " + Path.GetFullPath(path) + " so TorchSharp can load (see the README, 'TorchSharp on older Linux').");
+                            "Denoising.Flow: " + why + "; marked that requirement weak in " + Path.GetFullPath(path) + " so TorchSharp can load (see the README, 'TorchSharp on older Linux').");
                 }
                 catch (Exception e)
                 {
