@@ -4,6 +4,9 @@ using Denoising.Flow.Cli.Tests.Support;
 using Denoising.Flow.Imaging;
 using Denoising.Flow.Tests.TestSupport;
 using FluentAssertions;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
 
 namespace Denoising.Flow.Cli.Tests.Commands;
@@ -53,6 +56,25 @@ public class DenoiseCommandTests
         again.ExitCode.Should().Be(ExitCodes.Success, again.ToString());
         Manifest(output).Entries.Should().OnlyContain(e => e.Status == ManifestEntry.Existing);
         Directory.GetFiles(output).ToDictionary(f => f, File.GetLastWriteTimeUtc).Should().Equal(written);
+    }
+
+    [Fact]
+    public void Denoise_ExifRotatedJpeg_IsWrittenUprightWithoutTheTag()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp.File("in"));
+        using (var image = new Image<Rgb24>(24, 16, new Rgb24(120, 130, 140)))
+        {
+            image.Metadata.ExifProfile = new ExifProfile();
+            image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6); // stored sideways: turn 90 degrees clockwise
+            image.SaveAsJpeg(temp.File("in/photo.jpg"));
+        }
+
+        var result = Dnflow.Run("denoise", temp.File("in"), "-o", temp.File("out"));
+
+        result.ExitCode.Should().Be(ExitCodes.Success, result.ToString());
+        ImageIO.Identify(temp.File("out/photo.jpg")).Should().BeEquivalentTo(new { Format = "JPEG", Width = 16, Height = 24, Channels = 3 });
+        Image.Identify(temp.File("out/photo.jpg")).Metadata.ExifProfile?.GetValue(ExifTag.Orientation).Should().BeNull();
     }
 
     [Fact]
