@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Tiff;
-using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -32,17 +31,18 @@ public static partial class ImageIO
             return null;
         }
 
-        using (ImageDecoding.Decode(data, path, options ?? ImageReadOptions.Default, NullLogger.Instance))
+        options ??= ImageReadOptions.Default;
+        using (ImageDecoding.Decode(data, path, options, NullLogger.Instance))
         {
-            // The same checks as a read; the color planes are not needed.
+            // The same checks as a read (size, truncation, damaged PNG data); the color planes are not needed.
         }
 
+        // The reads' bounded configuration; gray + alpha at 16 bits (4 bytes per pixel) keeps any source's alpha precision.
+        var configuration = ImageDecoding.ConfigurationFor(options.MaxPixels);
         try
         {
-            using var image = header.Format is TiffFormat
-                ? Image.Load<Rgba64>(Configuration.Default, data, new TiffDecoder { DecodingMode = FrameDecodingMode.First })
-                : Image.Load<Rgba64>(Configuration.Default, data);
-            var alpha = new float[image.Width * image.Height];
+            using var image = Image.Load<La32>(configuration, data, ImageDecoding.DecoderFor(header.Format));
+            var alpha = new float[(long)image.Width * image.Height];
             image.ProcessPixelRows(rows =>
             {
                 for (int y = 0; y < rows.Height; y++)
@@ -57,7 +57,16 @@ public static partial class ImageIO
             });
             return torch.tensor(alpha, new long[] { 1, image.Height, image.Width }, ScalarType.Float32);
         }
-        catch (Exception ex) when (ex is not (ImageReadException or OperationCanceledException or OutOfMemoryException))
+        catch (InvalidMemoryOperationException ex)
+        {
+            throw new ImageReadException(path, $"Cannot read the alpha channel of '{path}': it is corrupt ({ex.Message}).", ex);
+        }
+        catch (OutOfMemoryException ex)
+        {
+            configuration.MemoryAllocator.ReleaseRetainedResources();
+            throw new ImageReadException(path, $"Cannot read the alpha channel of '{path}': there is not enough memory.", ex);
+        }
+        catch (Exception ex) when (ex is not (ImageReadException or OperationCanceledException))
         {
             throw new ImageReadException(path, $"Cannot read the alpha channel of '{path}': {ex.Message}", ex);
         }
