@@ -36,7 +36,7 @@ internal static class ImageDecoding
     /// </summary>
     private static readonly ConcurrentDictionary<long, Configuration> Configurations = new();
 
-    private static Configuration ConfigurationFor(long maxPixels) => Configurations.GetOrAdd(maxPixels, static pixels =>
+    internal static Configuration ConfigurationFor(long maxPixels) => Configurations.GetOrAdd(maxPixels, static pixels =>
     {
         var configuration = SixLabors.ImageSharp.Configuration.Default.Clone();
         long limitMegabytes = Math.Min(int.MaxValue, ((pixels * AllocationBytesPerPixel) >> 20) + AllocationSlackMegabytes);
@@ -202,7 +202,7 @@ internal static class ImageDecoding
     }
 
     /// <summary>Multi-frame formats decode their first frame only.</summary>
-    private static IImageDecoder DecoderFor(IImageFormat format) => format switch
+    internal static IImageDecoder DecoderFor(IImageFormat format) => format switch
     {
         GifFormat => new GifDecoder { DecodingMode = FrameDecodingMode.First },
         TiffFormat => new TiffDecoder { DecodingMode = FrameDecodingMode.First },
