@@ -35,7 +35,7 @@ Console.WriteLine($"Denoising.Flow performance: torch {torch.__version__}, {torc
 return options.Verb switch
 {
     "mallopt" => CompareAllocator(options),
-    "probe" => Probe(cases),
+    "probe" => Probe(cases, new Cases(options.Models, options.Steps, safePadding: false)),
     _ => RunAll(cases, options),
 };
 
@@ -46,6 +46,8 @@ static Sample RunCase(Cases cases, string name) => name switch
     "prior-layers" => cases.PlainPriorCore(useLibraryLayers: true),
     "denoiser-library" => cases.LibraryDenoiser(),
     "denoiser-plain" => cases.PlainDenoiserStep(),
+    "noise24mp-library" => Cases.LibraryNoiseEstimate(4000, 6000),
+    "noise24mp-plain" => Cases.FullSortNoiseEstimate(4000, 6000),
     _ when name.StartsWith("infer", StringComparison.Ordinal) => Inference(cases, name),
     _ => throw new ArgumentException($"Unknown case '{name}'."),
 };
@@ -54,9 +56,9 @@ static Sample Inference(Cases cases, string name)
 {
     // infer<side>-library / infer<side>-plain, e.g. infer512-library
     var parts = name["infer".Length..].Split('-');
-    long side = long.Parse(parts[0], CultureInfo.InvariantCulture);
-    int reps = side <= 512 ? 5 : 1;
-    return parts[1] == "plain" ? cases.PlainInference(side, side, reps) : cases.LibraryInference(side, side, reps);
+    var (height, width) = parts[0] == "24mp" ? (4000L, 6000L) : (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[0], CultureInfo.InvariantCulture));
+    int reps = height * width <= 512 * 512 ? 10 : height * width <= 1024 * 1024 ? 2 : 1;
+    return parts[1] == "plain" ? cases.PlainInference(height, width, reps) : cases.LibraryInference(height, width, reps);
 }
 
 static int RunAll(Cases cases, Options options)
@@ -66,18 +68,16 @@ static int RunAll(Cases cases, Options options)
     Console.WriteLine($"Agreement: max |library - plain| of tiled inference on a 300x280 image: {cases.InferenceAgreement():G3}");
     var rows = new List<Row>();
 
-    rows.Add(Alternate("prior step (Glow L3 K8 w64, 32 x 32x32)", options.Rounds, cases.LibraryPrior, cases.PlainPrior, Cases.PriorStepFlops));
-    rows.Add(Alternate("denoiser step (10x32, 16 x 40x40)", options.Rounds, cases.LibraryDenoiser, cases.PlainDenoiserStep, Cases.DenoiserStepFlops));
-    rows.Add(Alternate("inference 256x256", options.Rounds, () => cases.LibraryInference(256, 256, 10), () => cases.PlainInference(256, 256, 10),
-        256 * 256 * Cases.DenoiserFlopsPerPixel()));
-    rows.Add(Alternate("inference 1024x1024", options.Rounds, () => cases.LibraryInference(1024, 1024, 2), () => cases.PlainInference(1024, 1024, 2),
-        1024 * 1024 * Cases.DenoiserFlopsPerPixel()));
+    // Every side runs in a fresh child process (its peak memory is its own), the two sides alternated round by round.
+    Func<Sample> Side(string name) => () => Child(name, null, options);
+    rows.Add(Alternate("prior step (Glow L3 K8 w64, 32 x 32x32)", options.Rounds, Side("prior-library"), Side("prior-plain"), Cases.PriorStepFlops));
+    rows.Add(Alternate("denoiser step (10x32, 16 x 40x40)", options.Rounds, Side("denoiser-library"), Side("denoiser-plain"), Cases.DenoiserStepFlops));
+    rows.Add(Alternate("inference 256x256", options.Rounds, Side("infer256-library"), Side("infer256-plain"), 256 * 256 * Cases.DenoiserFlopsPerPixel()));
+    rows.Add(Alternate("inference 1024x1024", options.Rounds, Side("infer1024-library"), Side("infer1024-plain"), 1024 * 1024 * Cases.DenoiserFlopsPerPixel()));
     if (!options.Quick)
     {
-        rows.Add(Alternate("inference 24 MP (6000x4000)", 1, () => cases.LibraryInference(4000, 6000, 1), () => cases.PlainInference(4000, 6000, 1),
-            6000.0 * 4000 * Cases.DenoiserFlopsPerPixel()));
-        rows.Add(Alternate("noise estimate 24 MP (plain = old full sort)", 1, () => Cases.LibraryNoiseEstimate(4000, 6000),
-            () => Cases.FullSortNoiseEstimate(4000, 6000), double.NaN));
+        rows.Add(Alternate("inference 24 MP (6000x4000)", 1, Side("infer24mp-library"), Side("infer24mp-plain"), 6000.0 * 4000 * Cases.DenoiserFlopsPerPixel()));
+        rows.Add(Alternate("noise estimate 24 MP (plain = old full sort)", 1, Side("noise24mp-library"), Side("noise24mp-plain"), double.NaN));
     }
 
     Console.WriteLine();
@@ -87,11 +87,11 @@ static int RunAll(Cases cases, Options options)
     {
         double gflops = r.Flops / (r.Library.Ms / 1000) / 1e9;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Name} | {r.Library.Ms:F1} | {r.Plain.Ms:F1} | **{r.Library.Ms / r.Plain.Ms:F2}** | {(double.IsNaN(gflops) ? "-" : gflops.ToString("F1", CultureInfo.InvariantCulture))} | {(double.IsNaN(gflops) ? "-" : (gflops / roofline).ToString("P0", CultureInfo.InvariantCulture))} | {r.Library.PeakMiB:F0} / {r.Plain.PeakMiB:F0} | {r.Library.FaultsPerStep:F0} / {r.Plain.FaultsPerStep:F0} |"));
+            $"| {r.Name} | {r.Library.Ms:F1} | {r.Plain.Ms:F1} | **{r.Ratio:F2}** | {(double.IsNaN(gflops) ? "-" : gflops.ToString("F1", CultureInfo.InvariantCulture))} | {(double.IsNaN(gflops) ? "-" : (gflops / roofline).ToString("P0", CultureInfo.InvariantCulture))} | {r.Library.PeakMiB:F0} / {r.Plain.PeakMiB:F0} | {r.Library.FaultsPerStep:F0} / {r.Plain.FaultsPerStep:F0} |"));
     }
     Console.WriteLine();
-    Console.WriteLine($"Medians of {options.Rounds} rounds (sides alternated; 24 MP: one round), {options.Steps} timed steps per training round in blocks of {Cases.Block}; "
-        + "peak = VmHWM of this process, reset before each side; GFLOP/s count the convolutions' useful work (2 x MACs, training = 3 x forward).");
+    Console.WriteLine($"library / plain: median over rounds of the ratio within a round. Medians of {options.Rounds} rounds (sides alternated; 24 MP: one round), {options.Steps} timed steps per training round in blocks of {Cases.Block}; "
+        + "each side a fresh process, peak = its VmHWM (model loading included); GFLOP/s count the convolutions' useful work (2 x MACs, training = 3 x forward).");
     return 0;
 }
 
@@ -113,7 +113,7 @@ static Row Alternate(string name, int rounds, Func<Sample> library, Func<Sample>
         }
         GC.Collect();
     }
-    var row = new Row(name, Combine(lib), Combine(pla), flops);
+    var row = new Row(name, Combine(lib), Combine(pla), flops, Measure.Median(lib.Zip(pla, (l, p) => l.Ms / p.Ms)));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  {name}: library {string.Join(" ", lib.Select(s => s.Ms.ToString("F1", CultureInfo.InvariantCulture)))} ms, plain {string.Join(" ", pla.Select(s => s.Ms.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
     return row;
@@ -123,7 +123,7 @@ static Sample Combine(List<Sample> s) =>
     new(Measure.Median(s.Select(x => x.Ms)), Measure.Median(s.Select(x => x.FaultsPerStep)), s.Max(x => x.PeakMiB),
         s[0].PhasesMs.Length == 0 ? Array.Empty<double>() : Enumerable.Range(0, s[0].PhasesMs.Length).Select(i => Measure.Median(s.Select(x => x.PhasesMs[i]))).ToArray());
 
-static int Probe(Cases cases)
+static int Probe(Cases cases, Cases unpadded)
 {
     // Where the prior step's time goes: phases (data+zero_grad, forward, backward, clip+adam+item) of the plain loop, of the
     // same loop through the library's GlowModel, and of the plain loop with flush-denormal on. Sides alternated, 3 rounds.
@@ -131,6 +131,7 @@ static int Probe(Cases cases)
     {
         ("plain", cases.PlainPrior),
         ("library layers (GlowModel, own loop)", () => cases.PlainPriorCore(useLibraryLayers: true)),
+        ("plain, no channel padding (wrong on Zen 5)", unpadded.PlainPrior),
         ("plain, flush denormal", () =>
         {
             bool ok = Measure.SetFlushDenormal(true);
@@ -193,7 +194,7 @@ static int CompareAllocator(Options options)
     return 0;
 }
 
-static Sample Child(string name, bool tuning, Options options)
+static Sample Child(string name, bool? tuning, Options options)
 {
     var start = new ProcessStartInfo(Environment.ProcessPath!)
     {
@@ -205,8 +206,8 @@ static Sample Child(string name, bool tuning, Options options)
     foreach (var a in new[] { "--only", name, "--threads", options.Threads.ToString(CultureInfo.InvariantCulture), "--steps", options.Steps.ToString(CultureInfo.InvariantCulture), "--models", options.Models })
         start.ArgumentList.Add(a);
     if (!options.SafePadding) start.ArgumentList.Add("--no-safe-padding");
-    if (tuning) start.Environment.Remove(NativeAllocator.EnvironmentVariable);
-    else start.Environment[NativeAllocator.EnvironmentVariable] = "0";
+    if (tuning == true) start.Environment.Remove(NativeAllocator.EnvironmentVariable);
+    else if (tuning == false) start.Environment[NativeAllocator.EnvironmentVariable] = "0";
     using var process = Process.Start(start)!;
     string output = process.StandardOutput.ReadToEnd();
     process.WaitForExit();
@@ -214,11 +215,11 @@ static Sample Child(string name, bool tuning, Options options)
     using var json = JsonDocument.Parse(line);
     var root = json.RootElement;
     string status = root.GetProperty("Allocator").GetString()!;
-    if ((status == nameof(NativeAllocatorStatus.Applied)) != tuning) throw new InvalidOperationException($"Child {name}: allocator {status}, expected tuning {(tuning ? "on" : "off")}.");
+    if (tuning is { } expected && (status == nameof(NativeAllocatorStatus.Applied)) != expected) throw new InvalidOperationException($"Child {name}: allocator {status}, expected tuning {(expected ? "on" : "off")}.");
     return new Sample(root.GetProperty("Ms").GetDouble(), root.GetProperty("FaultsPerStep").GetDouble(), root.GetProperty("PeakMiB").GetDouble(), Array.Empty<double>());
 }
 
-internal sealed record Row(string Name, Sample Library, Sample Plain, double Flops);
+internal sealed record Row(string Name, Sample Library, Sample Plain, double Flops, double Ratio);
 
 internal sealed record Options(string Verb, bool Quick, int Threads, int Steps, int Rounds, string Models, bool SafePadding, string? Only, bool Help)
 {
