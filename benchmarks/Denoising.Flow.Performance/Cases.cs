@@ -180,23 +180,25 @@ internal sealed class Cases(string modelsFolder, int stepsPerRound, bool safePad
     // ---------------------------------------------------------------- inference
 
     /// <summary>The library's Denoise of a gray image (given noise level, so both sides run the same layers), per call.</summary>
-    public Sample LibraryInference(long height, long width, int reps)
+    /// <summary>The library's Denoise (gray model; <paramref name="channels"/> 3: a color image, run as 3 planes), per call.</summary>
+    public Sample LibraryInference(long height, long width, int reps, int channels = 1)
     {
         using var denoiser = Denoiser.Load(DenoiserPath);
         var options = new DenoiseOptions { NoiseLevel = 25, TileSize = Tile, ClipOutput = false };
-        return TimeCalls(height, width, reps, image => denoiser.Denoise(image, options));
+        return TimeCalls(height, width, reps, image => denoiser.Denoise(image, options), channels);
     }
 
-    public Sample PlainInference(long height, long width, int reps)
+    /// <summary>The plain tiling; a color image goes through as one batch of its planes (no grouping).</summary>
+    public Sample PlainInference(long height, long width, int reps, int channels = 1)
     {
         using var denoiser = Denoiser.Load(DenoiserPath);
         using var plain = new PlainDenoiser(denoiser.NetworkModule.state_dict(), denoiser.Network.ResidualBlocks, trainable: false, safePadding);
         return TimeCalls(height, width, reps, image =>
         {
             using var mode = inference_mode();
-            var batch = image.unsqueeze(0);
-            return plain.Tiled(batch, full(1, 25.0 / 255, dtype: batch.dtype), Tile).squeeze(0);
-        });
+            var batch = image.unsqueeze(1);
+            return plain.Tiled(batch, full(batch.shape[0], 25.0 / 255, dtype: batch.dtype), Tile).squeeze(1);
+        }, channels);
     }
 
     /// <summary>Largest |library - plain| on a small image: both sides compute the same function.</summary>
@@ -278,10 +280,10 @@ internal sealed class Cases(string modelsFolder, int stepsPerRound, bool safePad
         return new Sample(Measure.Median(means), faults / (double)(blocks * Block), Measure.PeakMiB(), phaseMedians);
     }
 
-    private static Sample TimeCalls(long height, long width, int reps, Func<Tensor, Tensor> call)
+    private static Sample TimeCalls(long height, long width, int reps, Func<Tensor, Tensor> call, int channels = 1)
     {
         using var scope = NewDisposeScope();
-        var image = rand(new long[] { 1, height, width }, generator: new Generator(3)) * 0.8 + 0.1;
+        var image = rand(new long[] { channels, height, width }, generator: new Generator(3)) * 0.8 + 0.1;
         if (height * width <= 1 << 22) call(image).Dispose(); // warm-up below 4 MP
         Measure.ResetPeak();
         var times = new List<double>();

@@ -55,6 +55,13 @@ static Sample RunCase(Cases cases, string name) => name switch
 static Sample Inference(Cases cases, string name)
 {
     // infer<side>-library / infer<side>-plain, e.g. infer512-library
+    if (name.StartsWith("infercolor", StringComparison.Ordinal))
+    {
+        // infercolor<side>-library / -plain: a color image through the gray model (3 planes)
+        var colorParts = name["infercolor".Length..].Split('-');
+        long s = long.Parse(colorParts[0], CultureInfo.InvariantCulture);
+        return colorParts[1] == "plain" ? cases.PlainInference(s, s, 2, channels: 3) : cases.LibraryInference(s, s, 2, channels: 3);
+    }
     var parts = name["infer".Length..].Split('-');
     var (height, width) = parts[0] == "24mp" ? (4000L, 6000L) : (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[0], CultureInfo.InvariantCulture));
     int reps = height * width <= 512 * 512 ? 10 : height * width <= 1024 * 1024 ? 2 : 1;
@@ -74,6 +81,7 @@ static int RunAll(Cases cases, Options options)
     rows.Add(Alternate("denoiser step (10x32, 16 x 40x40)", options.Rounds, Side("denoiser-library"), Side("denoiser-plain"), Cases.DenoiserStepFlops));
     rows.Add(Alternate("inference 256x256", options.Rounds, Side("infer256-library"), Side("infer256-plain"), 256 * 256 * Cases.DenoiserFlopsPerPixel()));
     rows.Add(Alternate("inference 1024x1024", options.Rounds, Side("infer1024-library"), Side("infer1024-plain"), 1024 * 1024 * Cases.DenoiserFlopsPerPixel()));
+    rows.Add(Alternate("inference color 1024x1024, gray model", options.Rounds, Side("infercolor1024-library"), Side("infercolor1024-plain"), 3 * 1024 * 1024 * Cases.DenoiserFlopsPerPixel()));
     if (!options.Quick)
     {
         rows.Add(Alternate("inference 24 MP (6000x4000)", 1, Side("infer24mp-library"), Side("infer24mp-plain"), 6000.0 * 4000 * Cases.DenoiserFlopsPerPixel()));
