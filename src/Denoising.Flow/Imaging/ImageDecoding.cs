@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
@@ -14,6 +16,37 @@ namespace Denoising.Flow.Imaging;
 internal static class ImageDecoding
 {
     public const string SupportedFormats = "PNG, JPEG, BMP, TGA, TIFF, WebP, GIF";
+
+    /// <summary>After decoding an image of at least this many pixels, the pooled buffers are handed back to the OS.</summary>
+    private const long ReleasePoolAbovePixels = 4_000_000;
+
+    /// <summary>
+    /// The largest single buffer a decoder may allocate, in bytes per pixel of <see cref="ImageReadOptions.MaxPixels"/>
+    /// (16-bit RGBA is 8), plus <see cref="AllocationSlackMegabytes"/>. Hostile headers that size buffers by other fields
+    /// (a TIFF's rows per strip, a BMP's or ICO's claimed lengths) are refused instead of allocating gigabytes.
+    /// </summary>
+    private const long AllocationBytesPerPixel = 8;
+
+    private const int AllocationSlackMegabytes = 16;
+
+    /// <summary>
+    /// ImageSharp's default allocator keeps up to gigabytes of pooled buffers for the life of the process and has no
+    /// size limit: the library's reads use their own configurations (one per MaxPixels value in use), each with a
+    /// pool of at most 32 MB and a per-buffer limit derived from MaxPixels.
+    /// </summary>
+    private static readonly ConcurrentDictionary<long, Configuration> Configurations = new();
+
+    private static Configuration ConfigurationFor(long maxPixels) => Configurations.GetOrAdd(maxPixels, static pixels =>
+    {
+        var configuration = SixLabors.ImageSharp.Configuration.Default.Clone();
+        long limitMegabytes = Math.Min(int.MaxValue, ((pixels * AllocationBytesPerPixel) >> 20) + AllocationSlackMegabytes);
+        configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+        {
+            MaximumPoolSizeMegabytes = 32,
+            AllocationLimitMegabytes = (int)limitMegabytes,
+        });
+        return configuration;
+    });
 
     /// <summary>Header facts of a file: its format, the ImageSharp header and the channel layout.</summary>
     internal sealed record Header(IImageFormat Format, string FormatName, IImageInfo Info, SourceLayout Layout);
@@ -29,7 +62,7 @@ internal static class ImageDecoding
         IImageFormat? format;
         try
         {
-            info = Image.Identify(Configuration.Default, data, out format);
+            info = Image.Identify(ConfigurationFor(ImageReadOptions.DefaultMaxPixels), data, out format);
         }
         catch (Exception ex) when (IsDecoderFailure(ex))
         {
@@ -83,6 +116,12 @@ internal static class ImageDecoding
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
         }
 
+        string? damage = header.FormatName == "PNG" ? PngDataCheck.Problem(data) : null;
+        if (damage is not null)
+        {
+            throw new ImageReadException(name, $"Cannot read image '{name}': the PNG file is damaged: {damage}.");
+        }
+
         if (header.Layout.HasAlpha)
         {
             ImagingLog.AlphaDroppedOnce(logger, name);
@@ -96,25 +135,27 @@ internal static class ImageDecoding
             _ => gray ? 1 : 3,
         };
 
+        var configuration = ConfigurationFor(options.MaxPixels);
         try
         {
-            var decoder = DecoderFor(header.Format);
-            float[] planes;
-            int width, height;
-            if (gray)
+            var tensor = DecodePixels(data, header, channels, configuration);
+            if (pixels >= ReleasePoolAbovePixels)
             {
-                using var image = Image.Load<L16>(Configuration.Default, data, decoder);
-                (width, height) = (image.Width, image.Height);
-                planes = PixelPlanes.FromGray(image, channels);
-            }
-            else
-            {
-                using var image = Image.Load<Rgb48>(Configuration.Default, data, decoder);
-                (width, height) = (image.Width, image.Height);
-                planes = PixelPlanes.FromColor(image, channels == 1);
+                configuration.MemoryAllocator.ReleaseRetainedResources();
             }
 
-            return torch.tensor(planes, new long[] { channels, height, width }, ScalarType.Float32);
+            return tensor;
+        }
+        catch (InvalidMemoryOperationException ex)
+        {
+            throw new ImageReadException(name,
+                $"Cannot read image '{name}': it is corrupt: decoding it would need a buffer larger than {pixels} pixels can need ({ex.Message}).", ex);
+        }
+        catch (OutOfMemoryException ex)
+        {
+            configuration.MemoryAllocator.ReleaseRetainedResources();
+            throw new ImageReadException(name,
+                $"Cannot read image '{name}': there is not enough memory to decode {header.Info.Width}x{header.Info.Height} pixels (about {BytesPerPixel(header, channels)} bytes per pixel).", ex);
         }
         catch (Exception ex) when (IsDecoderFailure(ex))
         {
@@ -122,12 +163,45 @@ internal static class ImageDecoding
         }
     }
 
+    /// <summary>
+    /// Peak bytes per pixel of a read: the decoder's pixels (1 to 6 bytes) plus the float32 tensor (4 per channel).
+    /// </summary>
+    public static int BytesPerPixel(Header header, int channels) =>
+        ((header.Layout.IsGray ? 1 : 3) * (header.Layout.BitsPerChannel > 8 ? 2 : 1)) + (4 * channels);
+
+    /// <summary>Decodes in the narrowest pixel type that keeps the source's precision, then fills the tensor row by row.</summary>
+    private static Tensor DecodePixels(byte[] data, Header header, int channels, Configuration configuration)
+    {
+        var decoder = DecoderFor(header.Format);
+        bool wide = header.Layout.BitsPerChannel > 8;
+        if (header.Layout.IsGray)
+        {
+            if (wide)
+            {
+                using var gray16 = Image.Load<L16>(configuration, data, decoder);
+                return PixelPlanes.FromGray(gray16, channels);
+            }
+
+            using var gray8 = Image.Load<L8>(configuration, data, decoder);
+            return PixelPlanes.FromGray(gray8, channels);
+        }
+
+        if (wide)
+        {
+            using var rgb48 = Image.Load<Rgb48>(configuration, data, decoder);
+            return PixelPlanes.FromColor(rgb48, channels == 1);
+        }
+
+        using var rgb24 = Image.Load<Rgb24>(configuration, data, decoder);
+        return PixelPlanes.FromColor(rgb24, channels == 1);
+    }
+
     /// <summary>Multi-frame formats decode their first frame only.</summary>
     private static IImageDecoder DecoderFor(IImageFormat format) => format switch
     {
         GifFormat => new GifDecoder { DecodingMode = FrameDecodingMode.First },
         TiffFormat => new TiffDecoder { DecodingMode = FrameDecodingMode.First },
-        _ => Configuration.Default.ImageFormatsManager.FindDecoder(format),
+        _ => SixLabors.ImageSharp.Configuration.Default.ImageFormatsManager.FindDecoder(format),
     };
 
     /// <summary>Anything a decoder throws on bad input; not cancellations, our own exception, or running out of memory.</summary>
