@@ -80,7 +80,7 @@ public sealed class FuzzRunner
 
     public List<Finding> Findings { get; } = [];
 
-    /// <summary>Runs <paramref name="cases"/> cases, seeds taken in turn; stops early after <paramref name="maxHangs"/> hangs.</summary>
+    /// <summary>Runs <paramref name="cases"/> cases, seeds taken in turn; stops early after <paramref name="maxHangs"/> endless reads.</summary>
     public void Run(IReadOnlyList<Seed> seeds, int cases, int randomSeed, int maxHangs = 3, Action<int>? progress = null)
     {
         var random = new Random(randomSeed);
@@ -90,7 +90,7 @@ public sealed class FuzzRunner
             byte[] bytes = Mutator.Mutate(seed, random);
             RunCase(seed, i, bytes);
             progress?.Invoke(i + 1);
-            if (Findings.Count(f => f.Outcome == Outcome.Hang) >= maxHangs)
+            if (Findings.Count(f => f.Outcome == Outcome.Hang && f.What.EndsWith("endless", StringComparison.Ordinal)) >= maxHangs)
             {
                 return;
             }
@@ -126,9 +126,18 @@ public sealed class FuzzRunner
         var task = worker.Start(bytes, $"case-{index}.{seed.Format}");
         if (!task.Wait(timeout))
         {
+            // A hang by the definition; wait longer to tell a slow read (its memory is then released and the run goes
+            // on cleanly) from an endless one (its thread cannot be stopped and is abandoned).
             tally.Hangs++;
-            Record(seed, index, bytes, Outcome.Hang, $"still running after {timeout.TotalSeconds:0.#} s");
-            worker = new Worker(readOptions); // The stuck thread cannot be stopped; it is abandoned (a background thread).
+            bool ended = task.Wait(Grace);
+            Record(seed, index, bytes, Outcome.Hang, ended
+                ? $"took {clock.Elapsed.TotalSeconds:0.0} s (ended: {Describe(task.Result)})"
+                : $"still running after {clock.Elapsed.TotalSeconds:0} s: endless");
+            if (!ended)
+            {
+                worker = new Worker(readOptions); // A background thread: it spins until the process ends.
+            }
+
             return;
         }
 
@@ -155,6 +164,16 @@ public sealed class FuzzRunner
                 break;
         }
     }
+
+    /// <summary>How long a case past the timeout is given to end before it is called endless.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
+
+    private static string Describe(Exception? ex) => ex switch
+    {
+        null => "read",
+        ImageReadException => "refused",
+        _ => ex.GetType().Name,
+    };
 
     private FormatTally Tally(string format)
     {

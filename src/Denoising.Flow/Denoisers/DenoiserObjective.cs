@@ -12,8 +12,11 @@ namespace Denoising.Flow.Denoisers;
 /// unpaired objective <see cref="UnpairedDenoisingLoss"/> on them. After each step the lambda policy sees the data terms.
 /// </summary>
 internal sealed class DenoiserObjective(DenoiserNetwork network, UnpairedDenoisingLoss loss, PatchSampler sampler, double[] sigmas255,
-    int batchSize, Device device, ILogger logger) : ITrainingObjective
+    int batchSize, Device device, ILogger logger, bool sure = false, long seed = 0) : ITrainingObjective
 {
+    /// <summary>The SURE probe's step, relative to each image's noise level (Soltanayev and Chun: about sigma / 1000).</summary>
+    internal const double SureEpsilonPerSigma = 1e-3;
+
     private double[] stepSigmas = Array.Empty<double>();
 
     public BatchLoss Compute(long step)
@@ -23,10 +26,24 @@ internal sealed class DenoiserObjective(DenoiserNetwork network, UnpairedDenoisi
         stepSigmas = sources.Select(i => sigmas255[i] / 255.0).ToArray();
         var networkSigmas = network.Options.NoiseLevelInput ? tensor(stepSigmas, dtype: noisy.dtype, device: device) : null;
         var output = network.Forward(noisy, networkSigmas);
-        var terms = loss.Compute(step, output, noisy, stepSigmas);
+        var terms = loss.Compute(step, output, noisy, stepSigmas, sure ? Divergence(step, noisy, output, networkSigmas) : null);
         var data = terms.Data.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
         double prior = terms.Prior.mean().ToDouble();
         return new BatchLoss(terms.Total, data.Average(), prior, Internal.BitsPerDim.FromNats(prior), terms.Lambdas.Average()) { PerSample = data };
+    }
+
+    /// <summary>
+    /// Monte-Carlo divergence per image [B]: b . (D(N + eps b) - D(N)) / (eps P), one Gaussian probe b per step, eps_i =
+    /// sigma_i / 1000 (at least 1e-5 on the [0, 1] scale), P the number of values per image.
+    /// </summary>
+    private Tensor Divergence(long step, Tensor noisy, Tensor output, Tensor? networkSigmas)
+    {
+        using var generator = new Generator((ulong)((seed * 104_729) + step));
+        var probe = randn(noisy.shape, dtype: noisy.dtype, generator: generator).to(noisy.device);
+        var eps = tensor(stepSigmas.Select(s => Math.Max(s, 1e-2) * SureEpsilonPerSigma).ToArray(), dtype: noisy.dtype, device: noisy.device).view(-1, 1, 1, 1);
+        var perturbed = network.Forward(noisy + (eps * probe), networkSigmas);
+        double values = noisy.shape[1] * noisy.shape[2] * noisy.shape[3];
+        return (probe * (perturbed - output) / eps).sum(new long[] { 1, 2, 3 }) / values;
     }
 
     public void Completed(long step, BatchLoss batch)

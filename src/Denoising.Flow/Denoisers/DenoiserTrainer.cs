@@ -29,6 +29,12 @@ namespace Denoising.Flow;
 public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
 {
     internal const string CheckpointKind = "DenoiserTraining";
+
+    /// <summary>
+    /// An experiment of the quality harness, not public API: replaces the residual data term by Monte-Carlo SURE (see
+    /// <see cref="UnpairedDenoisingLoss"/>); needs the identity blur. Costs a second forward pass per step.
+    /// </summary>
+    internal bool SureDataTerm { get; set; }
     private FlowPrior? prior;
     private ImageSource? images;
     private GaussianNoise? syntheticNoise;
@@ -93,7 +99,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         var frozen = prior!;
         var target = Devices.Require(Device ?? frozen.Device);
         var options = network with { Channels = frozen.Channels };
-        var data = LoadNoisyImages(frozen.Channels);
+        var data = LoadNoisyImages(frozen.Channels, cancellationToken);
         var sampler = new PatchSampler(data, PatchSize, Augment, Seed);
         var sigmas = NoiseLevels(data, options.NoiseLevelInput);
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
@@ -108,11 +114,11 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         string configJson = Json.Write(new
         {
             Architecture = new Denoiser.TrainingArchitecture(options, blur.Name), BlurTaps = Denoiser.ToJagged(blur.GetTaps()),
-            Weight = weight.Description, PatchSize, BatchSize, Seed,
+            Weight = weight.Description, PatchSize, BatchSize, Seed, DataTerm = SureDataTerm ? "sure" : "residual",
         });
         var loss = new UnpairedDenoisingLoss(frozen.Model, blur, weight, options.BoundedOutput, Seed);
         var session = CreateSession(TrainingStage.Denoiser, model, CheckpointKind, configJson, totalSteps, progress);
-        var (end, seconds) = session.Run(new DenoiserObjective(model, loss, sampler, sigmas, BatchSize, target, Logger), cancellationToken);
+        var (end, seconds) = session.Run(new DenoiserObjective(model, loss, sampler, sigmas, BatchSize, target, Logger, SureDataTerm, Seed), cancellationToken);
         var recent = session.Recent;
 
         var sortedSigmas = sigmas.OrderBy(s => s).ToArray();
@@ -126,9 +132,9 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         return new Denoiser(model, blur, info);
     }
 
-    private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels)
+    private IReadOnlyList<(string Name, Tensor Image)> LoadNoisyImages(int channels, CancellationToken cancellationToken)
     {
-        var loaded = images!.Load(channels, ReadOptions, Logger);
+        var loaded = images!.Load(channels, ReadOptions, Logger, cancellationToken);
         if (syntheticNoise is null) return loaded;
         var noisy = new List<(string, Tensor)>();
         for (int i = 0; i < loaded.Count; i++)
@@ -164,6 +170,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         if (images is null) problems.Add("NoisyImages: no noisy training images were given (WithNoisyImages).");
         if (blur is null) problems.Add("Blur: the blur kernel is null.");
         if (weight is null) problems.Add("PriorWeight: the prior weight is null.");
+        if (SureDataTerm && blur is not null && blur.Name != "identity") problems.Add($"SureDataTerm: needs the identity blur, got '{blur.Name}'.");
         problems.AddRange((network with { Channels = prior?.Channels ?? 1 }).Problems());
         problems.AddRange(SharedProblems(prior?.SizeMultiple));
         ThrowIfAny("denoiser training", problems);

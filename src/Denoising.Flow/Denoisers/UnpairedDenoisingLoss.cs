@@ -12,6 +12,10 @@ namespace Denoising.Flow.Denoisers;
 /// and is the one place where new terms of the objective go. P feeds the prior what it was trained on: the output dequantised,
 /// (255 D + u) / 256 with fresh uniform u, for a bounded network output; D clamped to [0, 1] otherwise.
 /// No clean image is involved.
+/// With the SURE data term (an experiment, harness only: <see cref="DenoiserTrainer.SureDataTerm"/>) the residual term is
+/// replaced by Stein's unbiased estimate of the MSE to the unseen clean image,
+/// <c>mean((D(N_i) - N_i)^2) - sigma_i^2 + 2 sigma_i^2 div_i</c>, where div_i is a Monte-Carlo estimate of the mean divergence
+/// of D at N_i (Ramani et al. 2008); the lambda policy still sees the plain residual.
 /// </summary>
 internal sealed class UnpairedDenoisingLoss
 {
@@ -38,15 +42,25 @@ internal sealed class UnpairedDenoisingLoss
     /// <summary>Restarts the lambda policy from a checkpointed state (from its start when null).</summary>
     public void Restore(PriorWeightState? state) => weight = policy.CreateController(state);
 
-    /// <summary>The terms of one step. <paramref name="sigmas"/> are the images' noise levels on the [0, 1] scale.</summary>
-    public Terms Compute(long step, Tensor output, Tensor noisy, double[] sigmas)
+    /// <summary>
+    /// The terms of one step. <paramref name="sigmas"/> are the images' noise levels on the [0, 1] scale;
+    /// <paramref name="divergence"/>, when given [B], is each image's mean divergence of D and selects the SURE data term.
+    /// </summary>
+    public Terms Compute(long step, Tensor output, Tensor noisy, double[] sigmas, Tensor? divergence = null)
     {
         using var scope = NewDisposeScope();
         var data = blur.Apply(output - noisy).square().mean(new long[] { 1, 2, 3 });
         double dims = output.shape[1] * output.shape[2] * output.shape[3];
         var priorTerm = -prior.LogLikelihood(PriorInput(step, output)) / dims;
         double[] lambdas = weight.Weights(step, sigmas, blur.SumOfSquaredTaps);
-        var total = (data + tensor(lambdas, dtype: output.dtype, device: output.device) * priorTerm).mean();
+        var fit = data;
+        if (divergence is not null)
+        {
+            var variance = tensor(sigmas.Select(s => s * s).ToArray(), dtype: output.dtype, device: output.device);
+            fit = data - variance + (2 * variance * divergence);
+        }
+
+        var total = (fit + tensor(lambdas, dtype: output.dtype, device: output.device) * priorTerm).mean();
         return new Terms(total.MoveToOuterDisposeScope(), data.MoveToOuterDisposeScope(), priorTerm.MoveToOuterDisposeScope(), lambdas);
     }
 

@@ -36,7 +36,7 @@ internal static class ImageDecoding
     /// </summary>
     private static readonly ConcurrentDictionary<long, Configuration> Configurations = new();
 
-    private static Configuration ConfigurationFor(long maxPixels) => Configurations.GetOrAdd(maxPixels, static pixels =>
+    internal static Configuration ConfigurationFor(long maxPixels) => Configurations.GetOrAdd(maxPixels, static pixels =>
     {
         var configuration = SixLabors.ImageSharp.Configuration.Default.Clone();
         long limitMegabytes = Math.Min(int.MaxValue, ((pixels * AllocationBytesPerPixel) >> 20) + AllocationSlackMegabytes);
@@ -116,10 +116,15 @@ internal static class ImageDecoding
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
         }
 
-        string? damage = header.FormatName == "PNG" ? PngDataCheck.Problem(data) : null;
+        string? damage = header.FormatName switch
+        {
+            "PNG" => PngDataCheck.Problem(data),
+            "GIF" => GifDataCheck.Problem(data),
+            _ => null,
+        };
         if (damage is not null)
         {
-            throw new ImageReadException(name, $"Cannot read image '{name}': the PNG file is damaged: {damage}.");
+            throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is damaged: {damage}.");
         }
 
         if (header.Layout.HasAlpha)
@@ -197,7 +202,7 @@ internal static class ImageDecoding
     }
 
     /// <summary>Multi-frame formats decode their first frame only.</summary>
-    private static IImageDecoder DecoderFor(IImageFormat format) => format switch
+    internal static IImageDecoder DecoderFor(IImageFormat format) => format switch
     {
         GifFormat => new GifDecoder { DecodingMode = FrameDecodingMode.First },
         TiffFormat => new TiffDecoder { DecodingMode = FrameDecodingMode.First },

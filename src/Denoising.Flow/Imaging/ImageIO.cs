@@ -9,7 +9,7 @@ namespace Denoising.Flow.Imaging;
 /// touches image formats (through SixLabors.ImageSharp); everything else works on tensors.
 /// All members are thread-safe.
 /// </summary>
-public static class ImageIO
+public static partial class ImageIO
 {
     /// <summary>The file extensions <see cref="ListImages"/> looks for (compared case-insensitively).</summary>
     public static IReadOnlyList<string> ImageExtensions { get; } =

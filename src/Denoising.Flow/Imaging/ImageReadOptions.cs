@@ -6,8 +6,13 @@ namespace Denoising.Flow.Imaging;
 /// </summary>
 public sealed class ImageReadOptions
 {
-    /// <summary>The default for <see cref="MaxPixels"/>: 100 000 000 pixels (for example 10 000 x 10 000).</summary>
-    public const long DefaultMaxPixels = 100_000_000;
+    /// <summary>
+    /// The default for <see cref="MaxPixels"/>: 50 000 000 pixels (for example 8 660 x 5 773; cameras up to 50 megapixels).
+    /// A read costs about 15 bytes per pixel for 8-bit color (18 for 16-bit color, 5 to 6 for gray: the decoder's pixels
+    /// and the float32 tensor) plus the decoder's own buffers, so a read at this limit peaks near 1.2 GB and takes a few
+    /// seconds on one core. Raise it for larger images.
+    /// </summary>
+    public const long DefaultMaxPixels = 50_000_000;
 
     private readonly long maxPixels = DefaultMaxPixels;
     private readonly ImageColorMode colorMode = ImageColorMode.Auto;

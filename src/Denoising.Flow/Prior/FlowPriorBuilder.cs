@@ -74,7 +74,7 @@ public sealed class FlowPriorBuilder : TrainingBuilder<FlowPriorBuilder>
     {
         Validate();
         var target = Devices.Require(Device ?? Devices.Default());
-        var data = images!.Load(architecture.InputChannels, ReadOptions, Logger);
+        var data = images!.Load(architecture.InputChannels, ReadOptions, Logger, cancellationToken);
         var sampler = new PatchSampler(data, PatchSize, Augment, Seed);
         long pixels = data.Sum(d => d.Image.shape[1] * d.Image.shape[2]);
         long? totalSteps = TotalSteps(pixels);
@@ -87,7 +87,7 @@ public sealed class FlowPriorBuilder : TrainingBuilder<FlowPriorBuilder>
         var session = CreateSession(TrainingStage.Prior, model, CheckpointKind, Json.Write(new { Architecture = architecture, PatchSize, BatchSize, Seed }), totalSteps, progress);
         var (end, seconds) = session.Run(new PriorObjective(model, sampler, BatchSize, dequantize, Seed, target), cancellationToken);
         var recent = session.Recent;
-        double? validationBpd = validation is null ? null : Evaluate(model, validation, target);
+        double? validationBpd = validation is null ? null : Evaluate(model, validation, target, cancellationToken);
         if (validationBpd is { } v) Logger.LogInformation("Prior: validation {Bpd:F4} bits/dim", v);
         var info = new FlowPriorInfo(end, PatchSize, data.Count, recent.Count > 0 ? recent.Average(r => r.Loss) : double.NaN, validationBpd, seconds);
         foreach (var (_, image) in data) image.Dispose();
@@ -95,9 +95,9 @@ public sealed class FlowPriorBuilder : TrainingBuilder<FlowPriorBuilder>
     }
 
     /// <summary>Mean bits/dim over fixed, dequantised validation patches (seeded).</summary>
-    private double Evaluate(GlowModel model, ImageSource source, Device target)
+    private double Evaluate(GlowModel model, ImageSource source, Device target, CancellationToken cancellationToken)
     {
-        var data = source.Load(architecture.InputChannels, ReadOptions, Logger);
+        var data = source.Load(architecture.InputChannels, ReadOptions, Logger, cancellationToken);
         var sampler = new PatchSampler(data, PatchSize, augment: false, seed: 12345);
         model.eval();
         double sum = 0;

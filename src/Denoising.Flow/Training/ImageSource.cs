@@ -21,39 +21,51 @@ public abstract class ImageSource
     /// <summary>A short description for logs and messages.</summary>
     public abstract string Description { get; }
 
-    /// <summary>Loads the images as float32 CPU tensors [channels, H, W].</summary>
-    internal abstract IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger);
+    /// <summary>
+    /// Loads the images as float32 CPU tensors [channels, H, W]. Cancellation is checked before each file; on cancellation
+    /// or any failure the images already loaded are disposed.
+    /// </summary>
+    internal abstract IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken);
 
     private sealed class FolderSource(string folder) : ImageSource
     {
         public override string Description => $"folder '{folder}'";
 
-        internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger) =>
-            new FilesSource(ImageIO.ListImages(folder).ToArray()).Load(channels, readOptions, logger);
+        internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken) =>
+            new FilesSource(ImageIO.ListImages(folder).ToArray()).Load(channels, readOptions, logger, cancellationToken);
     }
 
     private sealed class FilesSource(string[] files) : ImageSource
     {
         public override string Description => $"{files.Length} file(s)";
 
-        internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger)
+        internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
         {
             if (files.Length == 0) throw new ArgumentException("The list of image files is empty.");
             var options = new ImageReadOptions { MaxPixels = readOptions?.MaxPixels ?? ImageReadOptions.DefaultMaxPixels, ColorMode = ImageColorMode.Auto };
             var result = new List<(string, Tensor)>();
-            foreach (var file in files)
+            try
             {
-                var image = ImageIO.Read(file, options, logger);
-                if (image.shape[0] != channels)
+                foreach (var file in files)
                 {
-                    image.Dispose();
-                    throw new ArgumentException(
-                        $"Image '{file}' has {(channels == 1 ? "3 channels (color)" : "1 channel (grayscale)")} but the model takes {channels} channel(s) " +
-                        $"({(channels == 1 ? "grayscale" : "color")}): convert the images or configure a model with matching channels.");
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var image = ImageIO.Read(file, options, logger);
+                    if (image.shape[0] != channels)
+                    {
+                        image.Dispose();
+                        throw new ArgumentException(
+                            $"Image '{file}' has {(channels == 1 ? "3 channels (color)" : "1 channel (grayscale)")} but the model takes {channels} channel(s) " +
+                            $"({(channels == 1 ? "grayscale" : "color")}): convert the images or configure a model with matching channels.");
+                    }
+                    result.Add((file, image));
                 }
-                result.Add((file, image));
+                return result;
             }
-            return result;
+            catch
+            {
+                foreach (var (_, image) in result) image.Dispose();
+                throw;
+            }
         }
     }
 
@@ -61,7 +73,7 @@ public abstract class ImageSource
     {
         public override string Description => $"{images.Length} tensor(s)";
 
-        internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger)
+        internal override IReadOnlyList<(string Name, Tensor Image)> Load(int channels, ImageReadOptions? readOptions, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
         {
             if (images.Length == 0) throw new ArgumentException("The list of image tensors is empty.");
             var result = new List<(string, Tensor)>();

@@ -73,10 +73,11 @@ internal sealed class TrainingSession
             double loss = batch.Loss.ToDouble();
             if (!double.IsFinite(loss)) return new StepMetrics(loss, batch.DataTerm, batch.PriorTerm, batch.BitsPerDim, batch.PriorWeight, rate);
             batch.Loss.backward();
-            nn.utils.clip_grad_norm_(parameters, GradientClip);
+            double norm = nn.utils.clip_grad_norm_(parameters, GradientClip);
+            var metrics = new StepMetrics(loss, batch.DataTerm, batch.PriorTerm, batch.BitsPerDim, batch.PriorWeight, rate) { GradientNorm = norm };
+            if (!double.IsFinite(norm)) return metrics; // The loop stops; the weights are left as they were.
             optimizer.step();
             objective.Completed(step, batch);
-            var metrics = new StepMetrics(loss, batch.DataTerm, batch.PriorTerm, batch.BitsPerDim, batch.PriorWeight, rate);
             recent.Enqueue(metrics);
             if (recent.Count > 50) recent.Dequeue();
             return metrics;

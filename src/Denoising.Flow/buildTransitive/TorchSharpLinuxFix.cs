@@ -182,6 +182,9 @@ namespace Denoising.Flow.Build
         [Microsoft.Build.Framework.Required]
         public string[] Directories { get; set; } = Array.Empty<string>();
 
+        /// <summary>"true": patch even when this host's libstdc++ has the version (for output that ships to other hosts, such as a .NET tool package).</summary>
+        public string Force { get; set; } = "";
+
         /// <inheritdoc />
         public override bool Execute()
         {
@@ -194,7 +197,10 @@ namespace Denoising.Flow.Build
                     if (File.Exists(path)) files.Add(path);
                 }
             }
-            if (files.Count == 0 || !ElfVersionPatcher.HostLibStdCxxLacks(Version)) return true;
+            bool force = string.Equals(Force, "true", StringComparison.OrdinalIgnoreCase);
+            bool hostLacks = files.Count > 0 && ElfVersionPatcher.HostLibStdCxxLacks(Version);
+            if (files.Count == 0 || (!force && !hostLacks)) return true;
+            string why = hostLacks ? "this host's libstdc++ lacks " + Version : "asked to (DenoisingFlowForceTorchSharpPatch) for hosts whose libstdc++ lacks " + Version;
 
             foreach (string path in files)
             {
@@ -202,7 +208,7 @@ namespace Denoising.Flow.Build
                 {
                     if (ElfVersionPatcher.MarkVersionWeak(path, Library, Version) == ElfPatchOutcome.Patched)
                         Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                            "Denoising.Flow: this host's libstdc++ lacks " + Version + "; marked that requirement weak in " + Path.GetFullPath(path) + " so TorchSharp can load (see the README, 'TorchSharp on older Linux').");
+                            "Denoising.Flow: " + why + "; marked that requirement weak in " + Path.GetFullPath(path) + " so TorchSharp can load (see the README, 'TorchSharp on older Linux').");
                 }
                 catch (Exception e)
                 {

@@ -65,6 +65,52 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_AtLearningRate10_IsStoppedAsDivergedInsteadOfSucceedingWithARuinedModel()
+    {
+        var act = () => Tiny(SyntheticImages.Create(4, 32, seed: 9), 300).WithLearningRate(10, 0)
+            .WithSyntheticNoise(GaussianNoise.Fixed(25)).Train();
+
+        act.Should().Throw<TrainingDivergedException>().Which.Step.Should().BeLessThan(300);
+    }
+
+    [Fact]
+    public void Train_WithTheSureDataTerm_NeedsTheIdentityBlurAndTrainsToAFiniteLoss()
+    {
+        var images = SyntheticImages.Create(4, 32, seed: 12);
+        var blurred = Tiny(images, 10).WithBlur(BlurKernels.Gaussian(1.0)).WithSyntheticNoise(GaussianNoise.Fixed(25));
+        blurred.SureDataTerm = true;
+        ((Action)(() => blurred.Train())).Should().Throw<ArgumentException>().WithMessage("*SureDataTerm*identity blur*");
+
+        var trainer = Tiny(images, 40).WithSyntheticNoise(GaussianNoise.Fixed(25));
+        trainer.SureDataTerm = true;
+        var losses = new List<double>();
+        using var denoiser = trainer.Train(new SynchronousProgress<TrainingProgress>(p => losses.Add(p.Loss)));
+
+        denoiser.Info.Steps.Should().Be(40);
+        losses.Should().OnlyContain(l => double.IsFinite(l));
+    }
+
+    [Fact]
+    public void SureDataTerm_IsTheResidualMinusTheNoiseEnergyPlusTwiceItTimesTheDivergence()
+    {
+        using var scope = NewDisposeScope();
+        var prior = TinyModels.SharedPrior();
+        var plain = new UnpairedDenoisingLoss(prior.Model, BlurKernels.Identity, PriorWeight.Constant(0), dequantizePriorInput: false, seed: 1);
+        var noisy = rand(2, 1, 16, 16);
+        var output = noisy * 0.9;
+        double[] sigmas = [0.1, 0.2];
+        var divergence = tensor(new[] { 0.5f, 0.25f });
+
+        var residual = plain.Compute(0, output, noisy, sigmas);
+        var sure = plain.Compute(0, output, noisy, sigmas, divergence);
+
+        var data = residual.Data.data<float>().ToArray();
+        double expected = ((data[0] - 0.01 + (2 * 0.01 * 0.5)) + (data[1] - 0.04 + (2 * 0.04 * 0.25))) / 2;
+        sure.Total.ToDouble().Should().BeApproximately(expected, 1e-6);
+        sure.Data.data<float>().ToArray().Should().Equal(data, "the lambda policy still sees the plain residual");
+    }
+
+    [Fact]
     public void Train_CancelledThenResumed_ContinuesWithAdaptedLambda()
     {
         var images = SyntheticImages.Create(4, 32, seed: 8);

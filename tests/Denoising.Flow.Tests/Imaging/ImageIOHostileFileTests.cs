@@ -86,6 +86,23 @@ public sealed class ImageIOHostileFileTests
             .Which.Message.Should().Contain("damaged");
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    public void Read_GifWhoseFrameDataIsCutInsideAnIntactFile_IsRefused(double keep)
+    {
+        byte[] bytes = WithGifDataCut(SeedImages.All.Single(s => s.Name == "gif").Bytes, keep);
+
+        ReadWithin(bytes, "cut.gif").Should().BeOfType<ImageReadException>()
+            .Which.Message.Should().Contain("truncated or damaged");
+    }
+
+    [Fact]
+    public void Read_IntactGif_IsRead()
+    {
+        ReadWithin(WithGifDataCut(SeedImages.All.Single(s => s.Name == "gif").Bytes, 1.0), "whole.gif").Should().BeNull();
+    }
+
     [SkippableTheory]
     [InlineData("hang-interlaced-1x1-65B.png")]
     [InlineData("png-idat-cut-50pct.png")]
@@ -141,7 +158,7 @@ public sealed class ImageIOHostileFileTests
     [InlineData("all", 1200)]
     public void Read_MutatedFiles_NeverHangNorThrowAnythingButImageReadException(string format, int cases)
     {
-        // Mutated headers may claim up to MaxPixels; decoding 100 M pixels legitimately takes seconds, so this test
+        // Mutated headers may claim up to MaxPixels; decoding 50 M pixels legitimately takes seconds, so this test
         // (which looks for endless loops, under CI load) caps images at 4 M pixels. The fuzz program uses the defaults.
         var runner = new FuzzRunner(TimeSpan.FromSeconds(5), memoryLimitBytes: 2L << 30, saveFolder: null,
             new ImageReadOptions { MaxPixels = 4_000_000 });
@@ -152,6 +169,43 @@ public sealed class ImageIOHostileFileTests
         runner.Tallies.Values.Sum(t => t.Cases).Should().Be(cases);
         runner.Tallies.Values.Sum(t => t.Refused).Should().BeGreaterThan(0, "mutations must also produce refused files, or the fuzzer does nothing");
         runner.Tallies.Values.Sum(t => t.Read).Should().BeGreaterThan(0, "mutations must also produce readable files");
+    }
+
+    /// <summary>The GIF with its first frame's LZW data cut to <paramref name="keep"/> of its bytes, the block structure and trailer intact.</summary>
+    private static byte[] WithGifDataCut(byte[] gif, double keep)
+    {
+        static int TableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 7) + 1) : 0;
+        int pos = 13 + TableSize(gif[10]);
+        while (gif[pos] == 0x21)
+        {
+            pos += 2;
+            while (gif[pos] != 0)
+            {
+                pos += gif[pos] + 1;
+            }
+
+            pos++;
+        }
+
+        gif[pos].Should().Be(0x2C);
+        pos += 10 + TableSize(gif[pos + 9]);
+        int dataStart = pos + 1; // After the LZW minimum code size.
+        var payload = new List<byte>();
+        for (int p = dataStart; gif[p] != 0; p += gif[p] + 1)
+        {
+            payload.AddRange(gif.AsSpan(p + 1, gif[p]).ToArray());
+        }
+
+        var kept = payload.Take((int)(payload.Count * keep)).ToArray();
+        var result = new List<byte>(gif[..dataStart]);
+        foreach (var block in kept.Chunk(255))
+        {
+            result.Add((byte)block.Length);
+            result.AddRange(block);
+        }
+
+        result.AddRange(new byte[] { 0, 0x3B });
+        return result.ToArray();
     }
 
     private static byte[] Seed(string name) => SeedImages.All.Single(s => s.Name == name).Bytes;

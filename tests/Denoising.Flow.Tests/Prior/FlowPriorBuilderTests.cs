@@ -183,4 +183,24 @@ public sealed class FlowPriorBuilderTests : IDisposable
             .WithCheckpoint(Path.Combine(blocker, "prior.ckpt")).Train(progress);
         act.Should().Throw<IOException>().WithMessage("*cannot be written*training did not start*");
     }
+
+    [Fact]
+    public void Train_AtLearningRate10_StopsAtTheDivergenceAndKeepsACheckpointThatResumesAtALowRate()
+    {
+        var images = SyntheticImages.Create(6, 32, seed: 21);
+        string checkpoint = folder.File("prior.ckpt");
+        using (TinyModels.PriorBuilder(images, steps: 20).WithCheckpoint(checkpoint, TimeSpan.FromTicks(1)).Train())
+        {
+        }
+
+        var diverge = () => TinyModels.PriorBuilder(images, steps: 200).WithLearningRate(10, 0).WithCheckpoint(checkpoint, TimeSpan.FromTicks(1)).Train();
+
+        var diverged = diverge.Should().Throw<TrainingDivergedException>().Which;
+        diverged.LastCheckpoint.Should().Be(checkpoint);
+        diverged.LastCheckpointStep.Should().BeGreaterThanOrEqualTo(20);
+        using var resumed = TinyModels.PriorBuilder(images, steps: diverged.LastCheckpointStep!.Value + 20)
+            .WithLearningRate(1e-4, 0).WithCheckpoint(checkpoint, TimeSpan.FromTicks(1)).Train();
+        resumed.Info.Steps.Should().Be(diverged.LastCheckpointStep.Value + 20);
+        double.IsFinite(resumed.Info.TrainingBitsPerDim).Should().BeTrue();
+    }
 }

@@ -1,0 +1,33 @@
+using Denoising.Flow.Cli.Imaging;
+
+namespace Denoising.Flow.Cli.Batch;
+
+/// <summary>What <c>dnflow denoise</c> was asked to do.</summary>
+internal sealed record DenoiseSettings
+{
+    public required IReadOnlyList<string> Inputs { get; init; }
+
+    public required string OutputFolder { get; init; }
+
+    /// <summary>"auto" (the shipped model matching each image), "gray", "color" or a file.</summary>
+    public string Model { get; init; } = "auto";
+
+    public double? NoiseLevel { get; init; }
+
+    public bool Ensemble { get; init; }
+
+    public bool Recursive { get; init; }
+
+    public bool Overwrite { get; init; }
+
+    public OutputFormat? Format { get; init; }
+
+    public Shard Shard { get; init; } = Shard.All;
+
+    public int TileSize { get; init; } = 256;
+
+    public string? Device { get; init; }
+
+    /// <summary>Manifest file; default OUT/.dnflow/manifest-I-of-N.json.</summary>
+    public string? ManifestPath { get; init; }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using Denoising.Flow.Cli.Batch;
+
+namespace Denoising.Flow.Cli.Commands;
+
+/// <summary>Options several verbs share (a new instance per command).</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Device() => new("--device")
+    {
+        Description = "Torch device: cpu, cuda or cuda:N (default: CUDA when available, else the CPU).",
+    };
+
+    public static Option<int?> Threads()
+    {
+        var option = new Option<int?>("--threads") { Description = "CPU threads Torch may use (default: all cores)." };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1)
+            {
+                r.AddError("--threads must be at least 1.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<string> Model(string description) => new("--model", "-m")
+    {
+        Description = description,
+        DefaultValueFactory = _ => "auto",
+        HelpName = "auto|gray|color|PATH",
+    };
+
+    /// <summary>Applies --threads (process wide).</summary>
+    public static void ApplyThreads(int? threads)
+    {
+        if (threads is { } n)
+        {
+            TorchSharp.torch.set_num_threads(n);
+        }
+    }
+
+    public static TorchSharp.torch.Device? ParseDevice(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TorchSharp.torch.device(text);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new UsageException($"--device '{text}' is not a device (use cpu, cuda or cuda:N): {ex.Message}");
+        }
+    }
+
+    /// <summary>"auto" or a model that exists; shipped names are resolved (a usage error otherwise).</summary>
+    public static string CheckModel(string model)
+    {
+        if (model.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return "auto";
+        }
+
+        try
+        {
+            return ModelCatalog.Resolve(model);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+}
