@@ -14,8 +14,8 @@ public sealed record DenoiseOptions
     /// inference up to float rounding. Memory is bounded by the tile, not the image.
     /// </summary>
     /// <remarks>
-    /// Speed depends on the tile: for the shipped 10x32 network (receptive radius 22) inference is fastest at 212-256 and
-    /// within a few percent from 128 to about 400. A layer's activations of one padded tile take
+    /// Speed depends on the tile: for the shipped 10x32 network (receptive radius 22) inference is fastest at 212-256.
+    /// A layer's activations of one padded tile take
     /// <c>Width x (TileSize + 2 x radius)^2 x 4</c> bytes; once that passes <see cref="SlowTileActivationBytes"/> (32 MiB:
     /// glibc's largest mmap threshold, and far beyond the caches), every layer's output is a fresh mapping faulted in
     /// anew, and inference gets about 2x slower: from a tile of about 468 for the 10x32 network (about 320 for width 64).
