@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Denoising.Flow;
 
 /// <summary>Options of one <see cref="Denoiser.Denoise(TorchSharp.torch.Tensor, DenoiseOptions?)"/> call.</summary>
@@ -11,7 +13,27 @@ public sealed record DenoiseOptions
     /// context on every side, and only its core is kept, so tiles meet without seams and the result equals whole-image
     /// inference up to float rounding. Memory is bounded by the tile, not the image.
     /// </summary>
+    /// <remarks>
+    /// Speed depends on the tile: for the shipped 10x32 network (receptive radius 22) inference is fastest at 212-256.
+    /// A layer's activations of one padded tile take
+    /// <c>Width x (TileSize + 2 x radius)^2 x 4</c> bytes; once that passes <see cref="SlowTileActivationBytes"/> (32 MiB:
+    /// glibc's largest mmap threshold, and far beyond the caches), every layer's output is a fresh mapping faulted in
+    /// anew, and inference gets about 2x slower: from a tile of about 468 for the 10x32 network (about 320 for width 64).
+    /// Such tiles are not refused (an image smaller than the tile is one tile whatever the size), but a warning goes to
+    /// <see cref="Logger"/> when a tile that large is actually used. Images of a batch (and the channels of a color image
+    /// through a grayscale model) are run in groups small enough to stay under that size.
+    /// See docs/performance.md.
+    /// </remarks>
     public int TileSize { get; init; } = 256;
+
+    /// <summary>
+    /// The size of one layer's activations for one padded tile above which inference gets about 2x slower (32 MiB).
+    /// </summary>
+    public const long SlowTileActivationBytes = 32L * 1024 * 1024;
+
+    /// <summary>Where warnings go (for example a <see cref="TileSize"/> that will be slow); none by default.
+    /// <see cref="Denoiser.DenoiseFile"/> uses its own logger when this is null.</summary>
+    public ILogger? Logger { get; init; }
 
     /// <summary>Average the outputs over the 8 flips and 90-degree rotations (8x the time, usually a little better).</summary>
     public bool SelfEnsemble { get; init; }

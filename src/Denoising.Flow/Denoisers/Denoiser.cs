@@ -77,6 +77,7 @@ public sealed class Denoiser : IDisposable
         var work = batch.to(dtype).to(Device);
         if (c != Channels) work = work.reshape(-1, 1, batch.shape[2], batch.shape[3]); // grayscale model on color: per channel
         var sigmas = NoiseLevels(work, options);
+        WarnIfSlowTile(work, options);
         var result = options.SelfEnsemble ? Ensemble(work, sigmas, options.TileSize) : Tiled(work, sigmas, options.TileSize);
         if (c != Channels) result = result.reshape(batch.shape);
         if (options.ClipOutput) result = result.clamp(0, 1);
@@ -108,8 +109,47 @@ public sealed class Denoiser : IDisposable
         using var scope = NewDisposeScope();
         var image = ImageIO.Read(inputPath, new ImageReadOptions { ColorMode = ImageColorMode.Auto }, logger);
         if (Channels == 3 && image.shape[0] == 1) image = image.expand(3, -1, -1);
-        var denoised = Denoise(image, options);
+        options ??= DenoiseOptions.Default;
+        var denoised = Denoise(image, options.Logger is null && logger is not null ? options with { Logger = logger } : options);
         ImageIO.WritePng(denoised, outputPath, bitDepth);
+    }
+
+    /// <summary>Bytes of one layer's activations for <paramref name="images"/> padded tiles of <paramref name="height"/> x <paramref name="width"/> pixels.</summary>
+    internal long TileActivationBytes(long images, long height, long width, long elementSize) =>
+        images * network.Options.Width * ((height + network.GridMultiple - 1) / network.GridMultiple) * ((width + network.GridMultiple - 1) / network.GridMultiple) * elementSize;
+
+    /// <summary>The padded tile actually used for <paramref name="batch"/> (an image smaller than the tile is one tile).</summary>
+    private (long Height, long Width) PaddedTile(Tensor batch, int tileSize)
+    {
+        int margin = network.Options.ReceptiveRadius;
+        tileSize -= tileSize % network.GridMultiple;
+        return (Math.Min(tileSize, batch.shape[2]) + (2 * margin), Math.Min(tileSize, batch.shape[3]) + (2 * margin));
+    }
+
+    private void WarnIfSlowTile(Tensor batch, DenoiseOptions options)
+    {
+        var (h, w) = PaddedTile(batch, options.TileSize);
+        long bytes = TileActivationBytes(1, h, w, batch.ElementSize);
+        if (bytes <= DenoiseOptions.SlowTileActivationBytes) return;
+        options.Logger?.LogWarning(
+            "Tile size {TileSize}: one layer's activations of a padded {Height}x{Width} tile take {MiB:F0} MiB, over {Limit} MiB: inference will be about 2x slower than with tiles of 256 (see DenoiseOptions.TileSize).",
+            options.TileSize, h, w, bytes / 1048576.0, DenoiseOptions.SlowTileActivationBytes / 1048576);
+    }
+
+    /// <summary>The network on a batch of padded tiles, in groups of images small enough to keep each activation under 32 MiB.</summary>
+    private Tensor ForwardInGroups(Tensor tiles, Tensor? sigmas)
+    {
+        long b = tiles.shape[0];
+        long perImage = TileActivationBytes(1, tiles.shape[2], tiles.shape[3], tiles.ElementSize);
+        long group = Math.Clamp(DenoiseOptions.SlowTileActivationBytes / Math.Max(1, perImage), 1, b);
+        if (group >= b) return network.Forward(tiles, sigmas);
+        var parts = new List<Tensor>();
+        for (long i = 0; i < b; i += group)
+        {
+            long n = Math.Min(group, b - i);
+            parts.Add(network.Forward(tiles.narrow(0, i, n), sigmas?.narrow(0, i, n)));
+        }
+        return cat(parts, 0);
     }
 
     /// <summary>Saves architecture, blur kernel, training record and weights to one file, atomically.</summary>
@@ -224,7 +264,7 @@ public sealed class Denoiser : IDisposable
         var mode = h > margin && w > margin ? PaddingModes.Reflect : PaddingModes.Replicate;
         var padded = nn.functional.pad(batch, new long[] { margin, margin, margin, margin }, mode);
         if (h <= tileSize && w <= tileSize)
-            return network.Forward(padded, sigmas).narrow(2, margin, h).narrow(3, margin, w);
+            return ForwardInGroups(padded, sigmas).narrow(2, margin, h).narrow(3, margin, w);
 
         var output = empty_like(batch);
         for (long top = 0; top < h; top += tileSize)
@@ -234,7 +274,7 @@ public sealed class Denoiser : IDisposable
                 using var scope = NewDisposeScope();
                 long th = Math.Min(tileSize, h - top), tw = Math.Min(tileSize, w - left);
                 var tile = padded.narrow(2, top, th + 2 * margin).narrow(3, left, tw + 2 * margin);
-                var core = network.Forward(tile, sigmas).narrow(2, margin, th).narrow(3, margin, tw);
+                var core = ForwardInGroups(tile, sigmas).narrow(2, margin, th).narrow(3, margin, tw);
                 output.narrow(2, top, th).narrow(3, left, tw).copy_(core);
             }
         }

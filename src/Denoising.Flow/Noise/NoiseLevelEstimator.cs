@@ -39,7 +39,14 @@ public static class NoiseLevelEstimator
         return EstimateCore(images, nameof(images));
     }
 
-    private static double[] EstimateCore(Tensor batch, string paramName)
+    /// <summary><see cref="EstimateBatch(Tensor)"/> with a given chunk size (tests: several chunks on a small image).</summary>
+    internal static double[] EstimateBatch(Tensor images, long chunkValues)
+    {
+        using var scope = torch.NewDisposeScope();
+        return EstimateCore(images, nameof(images), chunkValues);
+    }
+
+    private static double[] EstimateCore(Tensor batch, string paramName, long chunkValues = DefaultChunkValues)
     {
         long h = batch.shape[2] / 2 * 2, w = batch.shape[3] / 2 * 2;
         if (h < 2 || w < 2)
@@ -49,18 +56,36 @@ public static class NoiseLevelEstimator
                 paramName);
         }
 
-        var x = batch.detach().to(ScalarType.Float64);
-        var a = x[.., .., TensorIndex.Slice(0, h, 2), TensorIndex.Slice(0, w, 2)];
-        var b = x[.., .., TensorIndex.Slice(0, h, 2), TensorIndex.Slice(1, w, 2)];
-        var c = x[.., .., TensorIndex.Slice(1, h, 2), TensorIndex.Slice(0, w, 2)];
-        var d = x[.., .., TensorIndex.Slice(1, h, 2), TensorIndex.Slice(1, w, 2)];
-        var hh = (a - b - c + d).div(2.0).abs().reshape(batch.shape[0], -1);
-        var sorted = hh.sort(dim: 1).Values;
-        long n = sorted.shape[1];
+        var hh = HaarDiagonalMagnitudes(batch.detach(), h, w, chunkValues);
+        long n = hh.shape[1];
+        // The median by selection (O(n), exact): the same value the full sort gave, at a fraction of its time.
         var median = n % 2 == 1
-            ? sorted[.., n / 2]
-            : (sorted[.., (n / 2) - 1] + sorted[.., n / 2]).div(2.0);
+            ? hh.kthvalue((n / 2) + 1, dim: 1).values
+            : (hh.kthvalue(n / 2, dim: 1).values + hh.kthvalue((n / 2) + 1, dim: 1).values).div(2.0);
         var sigma = median.mul(255.0 / MadOfStandardNormal).cpu();
         return sigma.data<double>().ToArray();
+    }
+
+    /// <summary>Rows of 2x2 blocks converted to float64 per chunk, so no float64 copy of a whole (large) image is ever made.</summary>
+    private const long DefaultChunkValues = 1 << 22;
+
+    /// <summary>|HH| in float64, [B, (h/2) * (w/2) * C], computed in chunks of rows.</summary>
+    private static Tensor HaarDiagonalMagnitudes(Tensor batch, long h, long w, long chunkValues)
+    {
+        long b = batch.shape[0], c = batch.shape[1], rows = h / 2, cols = w / 2;
+        var hh = empty(new[] { b, c, rows, cols }, dtype: ScalarType.Float64, device: batch.device);
+        long chunkRows = Math.Max(1, chunkValues / Math.Max(1, b * c * cols));
+        for (long top = 0; top < rows; top += chunkRows)
+        {
+            using var scope = torch.NewDisposeScope();
+            long count = Math.Min(chunkRows, rows - top);
+            var x = batch.narrow(2, 2 * top, 2 * count).narrow(3, 0, w).to(ScalarType.Float64);
+            var a = x[.., .., TensorIndex.Slice(0, null, 2), TensorIndex.Slice(0, null, 2)];
+            var bb = x[.., .., TensorIndex.Slice(0, null, 2), TensorIndex.Slice(1, null, 2)];
+            var cc = x[.., .., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(0, null, 2)];
+            var d = x[.., .., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(1, null, 2)];
+            hh.narrow(2, top, count).copy_((a - bb - cc + d).div(2.0).abs());
+        }
+        return hh.reshape(b, -1);
     }
 }

@@ -9,9 +9,11 @@ public static class Devices
     /// <summary>
     /// CUDA when the CUDA backend is installed and a GPU is present, otherwise the CPU.
     /// To insist on CUDA (and get TorchSharp's native-load error when it is missing), pass <c>torch.CUDA</c> explicitly.
+    /// Like every first native use of the library, it tunes the C allocator once (see <see cref="NativeAllocator"/>).
     /// </summary>
     public static Device Default()
     {
+        NativeAllocator.Configure();
         try
         {
             return cuda.is_available() ? CUDA : CPU;
@@ -25,6 +27,7 @@ public static class Devices
     /// <summary>Fails clearly when <paramref name="device"/> is CUDA but CUDA is not usable.</summary>
     internal static Device Require(Device device)
     {
+        NativeAllocator.Configure();
         if (device.type == DeviceType.CUDA)
         {
             InitializeDeviceType(DeviceType.CUDA);

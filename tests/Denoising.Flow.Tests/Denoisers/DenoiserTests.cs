@@ -263,4 +263,37 @@ public sealed class DenoiserTests : IDisposable
         ((Action)(() => denoiser.Denoise(rand(1, 8, 8) * 255))).Should().Throw<ArgumentException>().WithMessage("*divide by 255*");
         denoiser.Denoise(rand(1, 8, 8) * 2 - 0.5).shape.Should().Equal(1, 8, 8); // strong noise off [0, 1] is fine
     }
+
+    [Fact]
+    public void Denoise_TileWhoseActivationsPass32MiB_WarnsOnce_AndTheDefaultTileDoesNot()
+    {
+        // Width 8, radius 6: one layer of a padded 1036x1036 tile takes 8 x 1036^2 x 4 bytes = 32.8 MiB (> 32 MiB: slow).
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var image = rand(1, 1024, 1024, generator: new Generator(2));
+        var logger = new Imaging.ListLogger();
+
+        denoiser.Denoise(image, new DenoiseOptions { TileSize = 1024, Logger = logger });
+        logger.Entries.Should().ContainSingle(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning)
+            .Which.Message.Should().Contain("Tile size 1024").And.Contain("2x slower");
+
+        logger.Entries.Clear();
+        denoiser.Denoise(image, new DenoiseOptions { Logger = logger });
+        denoiser.Denoise(rand(1, 300, 300), new DenoiseOptions { TileSize = 1024, Logger = logger });
+        logger.Entries.Should().BeEmpty("the default tile, and a large tile size on an image smaller than 468 pixels, are fast");
+    }
+
+    [Fact]
+    public void Denoise_BatchOverTheActivationBudget_RunsInGroups_WithTheSameResult()
+    {
+        // Width 8: one padded 612x612 tile takes 12 MiB per image, so a batch of 3 runs as 2 + 1 images.
+        using var scope = NewDisposeScope();
+        using var denoiser = RandomDenoiser();
+        var batch = rand(3, 1, 600, 600, generator: new Generator(4));
+        var options = new DenoiseOptions { TileSize = 600, ClipOutput = false };
+
+        var together = denoiser.Denoise(batch, options);
+        for (int i = 0; i < 3; i++)
+            (together[i] - denoiser.Denoise(batch[i], options)).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
 }

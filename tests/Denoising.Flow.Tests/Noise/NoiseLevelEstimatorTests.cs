@@ -81,4 +81,39 @@ public class NoiseLevelEstimatorTests(ITestOutputHelper output)
         var act = () => NoiseLevelEstimator.EstimateBatch(img);
         act.Should().Throw<ArgumentException>().WithMessage("Expected a batch [B,C,H,W]*");
     }
+
+    // The estimator takes the median by selection (kthvalue) over |HH| computed in float64 chunks; this is the full-sort
+    // formula it replaced, kept here as the reference: the results must be bit-for-bit the same.
+    private static double[] FullSortReference(Tensor batch)
+    {
+        using var scope = NewDisposeScope();
+        long h = batch.shape[2] / 2 * 2, w = batch.shape[3] / 2 * 2;
+        var x = batch.to(ScalarType.Float64);
+        var a = x[.., .., TensorIndex.Slice(0, h, 2), TensorIndex.Slice(0, w, 2)];
+        var b = x[.., .., TensorIndex.Slice(0, h, 2), TensorIndex.Slice(1, w, 2)];
+        var c = x[.., .., TensorIndex.Slice(1, h, 2), TensorIndex.Slice(0, w, 2)];
+        var d = x[.., .., TensorIndex.Slice(1, h, 2), TensorIndex.Slice(1, w, 2)];
+        var sorted = (a - b - c + d).div(2.0).abs().reshape(batch.shape[0], -1).sort(dim: 1).Values;
+        long n = sorted.shape[1];
+        var median = n % 2 == 1 ? sorted[.., n / 2] : (sorted[.., (n / 2) - 1] + sorted[.., n / 2]).div(2.0);
+        return median.mul(255.0 / NoiseLevelEstimator.MadOfStandardNormal).cpu().data<double>().ToArray();
+    }
+
+    [Theory]
+    [InlineData(1, 1, 64, 64, 1L << 22)]   // n even, one chunk
+    [InlineData(2, 3, 51, 77, 1L << 22)]   // odd sizes (last row and column ignored), n = 25*38*3 even
+    [InlineData(3, 1, 30, 18, 7L)]         // n = 15*9 = 135 odd, many chunks of one block row
+    [InlineData(2, 3, 101, 66, 500L)]      // several chunks, channels pooled
+    public void EstimateBatch_SelectionMedian_EqualsTheFullSortMedian(int batch, int channels, int height, int width, long chunkValues)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(42 + (ulong)height);
+        var images = (rand(new long[] { batch, channels, height, width }, generator: generator) * 0.6 + 0.2
+            + randn(new long[] { batch, channels, height, width }, generator: generator) * 0.05);
+        var reference = FullSortReference(images);
+
+        NoiseLevelEstimator.EstimateBatch(images, chunkValues).Should().Equal(reference);
+        NoiseLevelEstimator.EstimateBatch(images).Should().Equal(reference);
+        NoiseLevelEstimator.Estimate(images[0]).Should().Be(reference[0]);
+    }
 }
