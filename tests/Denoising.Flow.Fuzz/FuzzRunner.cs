@@ -81,13 +81,25 @@ public sealed class FuzzRunner
     public List<Finding> Findings { get; } = [];
 
     /// <summary>Runs <paramref name="cases"/> cases, seeds taken in turn; stops early after <paramref name="maxHangs"/> endless reads.</summary>
-    public void Run(IReadOnlyList<Seed> seeds, int cases, int randomSeed, int maxHangs = 3, Action<int>? progress = null)
+    public void Run(IReadOnlyList<Seed> seeds, int cases, int randomSeed, int maxHangs = 3, Action<int>? progress = null, int from = 0, string? trace = null)
     {
         var random = new Random(randomSeed);
         for (int i = 0; i < cases; i++)
         {
             var seed = seeds[i % seeds.Count];
             byte[] bytes = Mutator.Mutate(seed, random);
+            if (i < from)
+            {
+                continue; // Generated (the random stream is sequential) but not run.
+            }
+
+            if (trace is not null)
+            {
+                // The case about to run, written first: if the process dies (a native crash cannot be caught), it is there.
+                File.WriteAllBytes(trace, bytes);
+                File.WriteAllText(trace + ".case", $"{i} {seed.Name}");
+            }
+
             RunCase(seed, i, bytes);
             progress?.Invoke(i + 1);
             if (Findings.Count(f => f.Outcome == Outcome.Hang && f.What.EndsWith("endless", StringComparison.Ordinal)) >= maxHangs)

@@ -6,6 +6,7 @@ using Denoising.Flow.Imaging;
 // Mutation fuzzer of ImageIO.Read. Usage (docs/reliability.md):
 //   dotnet run -c Release --project tests/Denoising.Flow.Fuzz -- [--cases 100000] [--seed 1] [--format all|png|jpg|...]
 //       [--timeout-seconds 5] [--memory-limit-mb 2048] [--save out/fuzz] [--max-pixels 100000000]
+//       [--from N] [--trace FILE]   (run cases N.. only; write each case to FILE before it runs, to catch native crashes)
 //   ... -- --read FILE|FOLDER [--repeat N]   reads each file: outcome, seconds, peak memory (then N more reads and what stays)
 // Exit code 0 when no case hung, threw anything but ImageReadException, or read above the memory limit.
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--", StringComparison.Ordinal))
@@ -68,7 +69,9 @@ if (seeds.Count == 0)
 Console.WriteLine($"fuzz: {cases} cases over {seeds.Count} seeds ({string.Join(", ", seeds.Select(s => s.Name))}), random seed {seed}, MaxPixels {maxPixels}, timeout {timeout} s, memory limit {memoryLimit >> 20} MB");
 var runner = new FuzzRunner(TimeSpan.FromSeconds(timeout), memoryLimit, save, new ImageReadOptions { MaxPixels = maxPixels });
 var clock = Stopwatch.StartNew();
-runner.Run(seeds, cases, seed, progress: n =>
+int from = int.Parse(Get("from", "0"), CultureInfo.InvariantCulture);
+string? trace = options.TryGetValue("trace", out var traceFile) ? traceFile : null;
+runner.Run(seeds, cases, seed, from: from, trace: trace, progress: n =>
 {
     if (n % 10_000 == 0)
     {

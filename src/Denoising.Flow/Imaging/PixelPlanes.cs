@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
@@ -95,6 +96,7 @@ internal static class PixelPlanes
         var tensor = torch.empty([channels, height, width], ScalarType.Float32);
         try
         {
+            using var staging = torch.empty([planes, bandRows, width], ScalarType.Float32);
             image.ProcessPixelRows(accessor =>
             {
                 for (int y0 = 0; y0 < height; y0 += bandRows)
@@ -109,10 +111,11 @@ internal static class PixelPlanes
                         }
                     }
 
-                    using var whole = torch.tensor(band, [planes, bandRows, width]);
-                    using var source = whole.narrow(1, 0, n);
-                    using var target = tensor.narrow(1, y0, n);
-                    target.copy_(gray ? source.expand(channels, n, width) : source);
+                    // Every temporary of the band (views, the expanded gray plane) is disposed with the scope.
+                    using var scope = torch.NewDisposeScope();
+                    staging.bytes = MemoryMarshal.AsBytes(band.AsSpan());
+                    var source = staging.narrow(1, 0, n);
+                    tensor.narrow(1, y0, n).copy_(gray ? source.expand(channels, n, width) : source);
                 }
             });
             return tensor;
