@@ -172,9 +172,9 @@ public static class Mutator
             zlib.CopyTo(output);
             return output.ToArray();
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
-            return compressed;
+            return compressed; // Not inflatable (damaged, or a preset dictionary): mutate the bytes as they are.
         }
     }
 

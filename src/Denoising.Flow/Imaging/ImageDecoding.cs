@@ -116,12 +116,21 @@ internal static class ImageDecoding
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
         }
 
-        string? damage = header.FormatName switch
+        string? damage;
+        try
         {
-            "PNG" => PngDataCheck.Problem(data),
-            "GIF" => GifDataCheck.Problem(data),
-            _ => null,
-        };
+            damage = header.FormatName switch
+            {
+                "PNG" => PngDataCheck.Problem(data),
+                "GIF" => GifDataCheck.Problem(data),
+                _ => null,
+            };
+        }
+        catch (Exception ex) when (IsDecoderFailure(ex))
+        {
+            throw Corrupt(name, ex);
+        }
+
         if (damage is not null)
         {
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is damaged: {damage}.");

@@ -57,8 +57,9 @@ internal static class PngDataCheck
         {
             inflated = InflatedLength(compressed!, needed);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
+            // zlib's own errors: damaged data, or a stream asking for a preset dictionary (ZLibException, an IOException).
             return $"its compressed pixel data is damaged ({ex.Message})";
         }
 

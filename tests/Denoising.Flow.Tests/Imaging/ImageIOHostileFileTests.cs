@@ -86,6 +86,22 @@ public sealed class ImageIOHostileFileTests
             .Which.Message.Should().Contain("damaged");
     }
 
+    [Fact]
+    public void Read_PngWhoseZlibStreamAsksForAPresetDictionary_IsRefused()
+    {
+        // FDICT set in the zlib header (with a valid header checksum): .NET's inflater reports it as a ZLibException.
+        byte[] bytes = Seed("png-gray8");
+        var chunks = PngChunks.Parse(bytes)!;
+        int idat = chunks.FindIndex(c => c.Type == "IDAT");
+        byte[] data = chunks[idat].Data.ToArray();
+        data[1] = 0x20;
+        data[1] += (byte)(31 - (((data[0] << 8) | data[1]) % 31));
+        chunks[idat] = chunks[idat] with { Data = data };
+
+        ReadWithin(PngChunks.Write(chunks), "dictionary.png").Should().BeOfType<ImageReadException>()
+            .Which.Message.Should().Contain("compressed pixel data is damaged");
+    }
+
     [Theory]
     [InlineData(0.5)]
     [InlineData(0.9)]
