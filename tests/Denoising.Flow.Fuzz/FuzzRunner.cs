@@ -125,7 +125,7 @@ public sealed class FuzzRunner
         {
             null => (peak > memoryLimit ? Outcome.OverMemory : Outcome.Read, null, peak),
             ImageReadException ex => (Outcome.Refused, ex.Message, peak),
-            var ex => (Outcome.Unexpected, $"{ex.GetType().Name}: {ex.Message}", peak),
+            var ex => (Outcome.Unexpected, $"{ex.GetType().Name}: {ex.Message} {TopFrames(ex)}", peak),
         };
     }
 
@@ -172,13 +172,17 @@ public sealed class FuzzRunner
                 break;
             case var ex:
                 tally.Unexpected++;
-                Record(seed, index, bytes, Outcome.Unexpected, $"{ex.GetType().Name}: {ex.Message}");
+                Record(seed, index, bytes, Outcome.Unexpected, $"{ex.GetType().Name}: {ex.Message} {TopFrames(ex)}");
                 break;
         }
     }
 
     /// <summary>How long a case past the timeout is given to end before it is called endless.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
+
+    /// <summary>Where an unexpected exception came from: its first three stack frames.</summary>
+    private static string TopFrames(Exception ex) =>
+        "[" + string.Join(" <- ", (ex.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(3).Select(l => l.Trim())) + "]";
 
     private static string Describe(Exception? ex) => ex switch
     {

@@ -64,6 +64,12 @@ internal static class ImageDecoding
         {
             info = Image.Identify(ConfigurationFor(ImageReadOptions.DefaultMaxPixels), data, out format);
         }
+        catch (OutOfMemoryException ex)
+        {
+            // Headers are small: a decoder that runs out of memory reading one was asked for an impossible array (a BMP
+            // whose pixel data offset of 2 GB makes its palette that large).
+            throw new ImageReadException(name, $"Cannot read image '{name}': its header is corrupt (it asks for an impossible allocation: {ex.Message}).", ex);
+        }
         catch (Exception ex) when (IsDecoderFailure(ex))
         {
             throw Corrupt(name, ex);

@@ -87,6 +87,26 @@ public sealed class ImageIOHostileFileTests
     }
 
     [Fact]
+    public void Read_BmpWhoseHeaderMakesThePaletteImpossiblyLarge_IsRefused()
+    {
+        // A pixel data offset of 2 GB: ImageSharp sizes the palette array from it while reading the header (found by the fuzzer).
+        byte[] bytes = Seed("bmp-8-palette").ToArray();
+        BitConverter.GetBytes(0x7FFFFFFF).CopyTo(bytes, 10);
+
+        ReadWithin(bytes, "palette.bmp").Should().BeOfType<ImageReadException>().Which.Message.Should().Contain("header is corrupt");
+        string path = WriteTemp(bytes);
+        try
+        {
+            var identify = () => ImageIO.Identify(path);
+            identify.Should().Throw<ImageReadException>();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Read_PngWhoseZlibStreamAsksForAPresetDictionary_IsRefused()
     {
         // FDICT set in the zlib header (with a valid header checksum): .NET's inflater reports it as a ZLibException.
@@ -222,6 +242,13 @@ public sealed class ImageIOHostileFileTests
 
         result.AddRange(new byte[] { 0, 0x3B });
         return result.ToArray();
+    }
+
+    private static string WriteTemp(byte[] bytes)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"denoising-flow-hostile-{Guid.NewGuid():N}.bmp");
+        File.WriteAllBytes(path, bytes);
+        return path;
     }
 
     private static byte[] Seed(string name) => SeedImages.All.Single(s => s.Name == name).Bytes;
