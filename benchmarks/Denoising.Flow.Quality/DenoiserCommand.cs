@@ -37,7 +37,7 @@ internal static class DenoiserCommand
         trainer.WithCheckpoint(checkpointPath, TimeSpan.FromMinutes(a.Double("checkpoint-minutes", 3)));
         var curve = PsnrCurve.FromArgs(a, shared, checkpointPath, gray);
         if (synthetic is not null) trainer.WithSyntheticNoise(Parsing.Noise(synthetic), seed: a.Int("noise-seed", 7));
-        trainer.SureDataTerm = a.Flag("sure");
+        if (a.Flag("sure")) trainer.WithDataTerm(DataTerm.Sure);
         if (a.Long("steps") is { } steps) trainer.WithSteps(steps);
         if (a.Double("minutes") is { } minutes) trainer.WithDuration(TimeSpan.FromMinutes(minutes));
         a.EnsureAllUsed();

@@ -30,11 +30,7 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
 {
     internal const string CheckpointKind = "DenoiserTraining";
 
-    /// <summary>
-    /// An experiment of the quality harness, not public API: replaces the residual data term by Monte-Carlo SURE (see
-    /// <see cref="UnpairedDenoisingLoss"/>); needs the identity blur. Costs a second forward pass per step.
-    /// </summary>
-    internal bool SureDataTerm { get; set; }
+    private DataTerm dataTerm = DataTerm.Residual;
     private FlowPrior? prior;
     private ImageSource? images;
     private GaussianNoise? syntheticNoise;
@@ -76,6 +72,9 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
     /// <summary>The prior weight lambda policy (default <see cref="PriorWeight.Discrepancy"/> with estimated noise levels).</summary>
     public DenoiserTrainer WithPriorWeight(PriorWeight policy) { weight = policy; return this; }
 
+    /// <summary>The data term: <see cref="DataTerm.Residual"/> (the paper's, the default) or <see cref="DataTerm.Sure"/> (needs the identity blur).</summary>
+    public DenoiserTrainer WithDataTerm(DataTerm term) { dataTerm = term; return this; }
+
     /// <summary>A constant prior weight lambda.</summary>
     public DenoiserTrainer WithPriorWeight(double lambda) { weight = PriorWeight.Constant(lambda); return this; }
 
@@ -114,11 +113,11 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         string configJson = Json.Write(new
         {
             Architecture = new Denoiser.TrainingArchitecture(options, blur.Name), BlurTaps = Denoiser.ToJagged(blur.GetTaps()),
-            Weight = weight.Description, PatchSize, BatchSize, Seed, DataTerm = SureDataTerm ? "sure" : "residual",
+            Weight = weight.Description, PatchSize, BatchSize, Seed, DataTerm = dataTerm.ToString(),
         });
         var loss = new UnpairedDenoisingLoss(frozen.Model, blur, weight, options.BoundedOutput, Seed);
         var session = CreateSession(TrainingStage.Denoiser, model, CheckpointKind, configJson, totalSteps, progress);
-        var (end, seconds) = session.Run(new DenoiserObjective(model, loss, sampler, sigmas, BatchSize, target, Logger, SureDataTerm, Seed), cancellationToken);
+        var (end, seconds) = session.Run(new DenoiserObjective(model, loss, sampler, sigmas, BatchSize, target, Logger, dataTerm == DataTerm.Sure, Seed), cancellationToken);
         var recent = session.Recent;
 
         var sortedSigmas = sigmas.OrderBy(s => s).ToArray();
@@ -170,7 +169,9 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         if (images is null) problems.Add("NoisyImages: no noisy training images were given (WithNoisyImages).");
         if (blur is null) problems.Add("Blur: the blur kernel is null.");
         if (weight is null) problems.Add("PriorWeight: the prior weight is null.");
-        if (SureDataTerm && blur is not null && blur.Name != "identity") problems.Add($"SureDataTerm: needs the identity blur, got '{blur.Name}'.");
+        if (!Enum.IsDefined(dataTerm)) problems.Add($"DataTerm: unknown value {dataTerm}.");
+        if (dataTerm == DataTerm.Sure && blur is not null && blur.Name != IdentityBlurKernel.KernelName)
+            problems.Add($"DataTerm: Sure needs the identity blur, got '{blur.Name}'.");
         problems.AddRange((network with { Channels = prior?.Channels ?? 1 }).Problems());
         problems.AddRange(SharedProblems(prior?.SizeMultiple));
         ThrowIfAny("denoiser training", problems);

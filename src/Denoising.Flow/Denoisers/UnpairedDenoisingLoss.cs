@@ -12,7 +12,7 @@ namespace Denoising.Flow.Denoisers;
 /// and is the one place where new terms of the objective go. P feeds the prior what it was trained on: the output dequantised,
 /// (255 D + u) / 256 with fresh uniform u, for a bounded network output; D clamped to [0, 1] otherwise.
 /// No clean image is involved.
-/// With the SURE data term (an experiment, harness only: <see cref="DenoiserTrainer.SureDataTerm"/>) the residual term is
+/// With <see cref="DataTerm.Sure"/> the residual term is
 /// replaced by Stein's unbiased estimate of the MSE to the unseen clean image,
 /// <c>mean((D(N_i) - N_i)^2) - sigma_i^2 + 2 sigma_i^2 div_i</c>, where div_i is a Monte-Carlo estimate of the mean divergence
 /// of D at N_i (Ramani et al. 2008); the lambda policy still sees the plain residual.

@@ -77,12 +77,10 @@ public sealed class DenoiserTrainerTests : IDisposable
     public void Train_WithTheSureDataTerm_NeedsTheIdentityBlurAndTrainsToAFiniteLoss()
     {
         var images = SyntheticImages.Create(4, 32, seed: 12);
-        var blurred = Tiny(images, 10).WithBlur(BlurKernels.Gaussian(1.0)).WithSyntheticNoise(GaussianNoise.Fixed(25));
-        blurred.SureDataTerm = true;
-        ((Action)(() => blurred.Train())).Should().Throw<ArgumentException>().WithMessage("*SureDataTerm*identity blur*");
+        var blurred = Tiny(images, 10).WithBlur(BlurKernels.Gaussian(1.0)).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure);
+        ((Action)(() => blurred.Train())).Should().Throw<ArgumentException>().WithMessage("*DataTerm: Sure needs the identity blur*");
 
-        var trainer = Tiny(images, 40).WithSyntheticNoise(GaussianNoise.Fixed(25));
-        trainer.SureDataTerm = true;
+        var trainer = Tiny(images, 40).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure);
         var losses = new List<double>();
         using var denoiser = trainer.Train(new SynchronousProgress<TrainingProgress>(p => losses.Add(p.Loss)));
 
