@@ -164,7 +164,12 @@ internal static class TrainCommand
         var shared = new Shared();
         var noisy = new Option<string>("--noisy") { Description = "Folder of noisy images (no clean image is needed).", Required = true };
         var priorPath = new Option<string>("--prior") { Description = "The prior from 'dnflow train prior'.", Required = true };
-        var command = new Command("denoiser", "Train a denoiser on noisy images with a frozen prior (stage 2).") { noisy, priorPath };
+        var dataTerm = new Option<string?>("--data-term")
+        {
+            Description = "residual (the paper's, default) or sure (Stein's unbiased risk estimate: better on the shipped data, two forward passes per step).",
+        };
+        dataTerm.AcceptOnlyFromAmong("residual", "sure");
+        var command = new Command("denoiser", "Train a denoiser on noisy images with a frozen prior (stage 2).") { noisy, priorPath, dataTerm };
         shared.AddTo(command);
         command.SetAction((parse, ct) =>
         {
@@ -188,6 +193,7 @@ internal static class TrainCommand
                     NoiseLevelInput = config.NoiseLevelInput ?? true,
                 })
                 .WithPriorWeight(ParseWeight(config.PriorWeight))
+                .WithDataTerm(ParseDataTerm(parse.GetValue(dataTerm) ?? config.DataTerm))
                 .WithPatchSize(config.PatchSize ?? d.Patch)
                 .WithBatchSize(config.BatchSize ?? d.Batch);
             shared.Apply(builder, config, d.Steps, checkpoint, parse);
@@ -208,6 +214,13 @@ internal static class TrainCommand
         text is null or "discrepancy" ? PriorWeight.Discrepancy()
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda) && lambda >= 0 ? PriorWeight.Constant(lambda)
         : throw new UsageException($"priorWeight must be \"discrepancy\" or a number, got '{text}'.");
+
+    private static DataTerm ParseDataTerm(string? text) => text switch
+    {
+        null or "residual" => DataTerm.Residual,
+        "sure" => DataTerm.Sure,
+        _ => throw new UsageException($"dataTerm must be \"residual\" or \"sure\", got '{text}'."),
+    };
 
     private static void Announce(Terminal terminal, string stage, string preset, int count, string folder, string checkpoint) =>
         terminal.Line($"Training the {stage} ({preset} preset) on {count} image(s) of {Path.GetFullPath(folder)}; "

@@ -56,6 +56,9 @@ internal sealed record TrainConfig
     /// <summary>Denoiser: "discrepancy" (adapted, default) or a constant lambda such as "0.01".</summary>
     public string? PriorWeight { get; init; }
 
+    /// <summary>Denoiser: the data term, "residual" (the paper's, default) or "sure" (Stein's unbiased risk estimate; better, two forward passes per step).</summary>
+    public string? DataTerm { get; init; }
+
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -29,6 +29,13 @@ public class TrainCommandTests
         second.ExitCode.Should().Be(0, second.ToString());
         second.Out.Should().Contain("Denoiser saved: " + denoiser).And.Contain("lambda").And.Contain("dnflow denoise");
 
+        string sure = temp.File("denoiser-sure.dnflow");
+        var withSure = Dnflow.Run("train", "denoiser", "--noisy", temp.File("noisy"), "--prior", prior, "-o", sure, "--steps", "2", "--data-term", "sure", "--config", temp.File("tiny.json"));
+        withSure.ExitCode.Should().Be(0, withSure.ToString());
+        File.Exists(sure).Should().BeTrue();
+        var badTerm = Dnflow.Run("train", "denoiser", "--noisy", temp.File("noisy"), "--prior", prior, "-o", sure, "--data-term", "l1");
+        badTerm.ExitCode.Should().Be(2, badTerm.ToString());
+
         var info = Dnflow.Run("info", denoiser);
         info.ExitCode.Should().Be(0, info.ToString());
         info.Out.Should().Contain("kind: denoiser").And.Contain("\"ResidualBlocks\": 2").And.Contain("sha256: ");
