@@ -19,7 +19,7 @@ internal static class GifDataCheck
             return null;
         }
 
-        int pos = 13 + ColorTableSize(data[10]);
+        int pos = 13 + TruncationCheck.GifColorTableSize(data[10]);
         while (pos < data.Length)
         {
             byte block = data[pos++];
@@ -41,7 +41,7 @@ internal static class GifDataCheck
 
             long width = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 4)..]);
             long height = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 6)..]);
-            pos += 9 + ColorTableSize(data[pos + 8]);
+            pos += 9 + TruncationCheck.GifColorTableSize(data[pos + 8]);
             if (pos >= data.Length)
             {
                 return null;
@@ -56,8 +56,6 @@ internal static class GifDataCheck
 
         return null;
     }
-
-    private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 7) + 1) : 0;
 
     private static bool SkipSubBlocks(ReadOnlySpan<byte> data, ref int pos)
     {

@@ -97,7 +97,11 @@ internal static class ImageDecoding
         }
     }
 
-    public static Tensor Decode(byte[] data, string name, ImageReadOptions options, ILogger logger)
+    /// <summary>
+    /// Every check a read makes before decoding pixels: the header, <see cref="ImageReadOptions.MaxPixels"/>, a cut file,
+    /// and damaged PNG or GIF pixel data. Returns the header; throws <see cref="ImageReadException"/>.
+    /// </summary>
+    public static Header Check(byte[] data, string name, ImageReadOptions options)
     {
         var header = Identify(data, name);
         long pixels = (long)header.Info.Width * header.Info.Height;
@@ -108,24 +112,11 @@ internal static class ImageDecoding
         }
 
         bool truncated;
-        try
-        {
-            truncated = TruncationCheck.IsTruncated(header.FormatName, data);
-        }
-        catch (Exception ex) when (IsDecoderFailure(ex))
-        {
-            throw Corrupt(name, ex);
-        }
-
-        if (truncated)
-        {
-            throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
-        }
-
         string? damage;
         try
         {
-            damage = header.FormatName switch
+            truncated = TruncationCheck.IsTruncated(header.FormatName, data);
+            damage = truncated ? null : header.FormatName switch
             {
                 "PNG" => PngDataCheck.Problem(data),
                 "GIF" => GifDataCheck.Problem(data),
@@ -137,11 +128,23 @@ internal static class ImageDecoding
             throw Corrupt(name, ex);
         }
 
+        if (truncated)
+        {
+            throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is truncated.");
+        }
+
         if (damage is not null)
         {
             throw new ImageReadException(name, $"Cannot read image '{name}': the {header.FormatName} file is damaged: {damage}.");
         }
 
+        return header;
+    }
+
+    public static Tensor Decode(byte[] data, string name, ImageReadOptions options, ILogger logger)
+    {
+        var header = Check(data, name, options);
+        long pixels = (long)header.Info.Width * header.Info.Height;
         if (header.Layout.HasAlpha)
         {
             ImagingLog.AlphaDroppedOnce(logger, name);

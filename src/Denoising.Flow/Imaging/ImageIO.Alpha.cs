@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
@@ -25,16 +24,11 @@ public static partial class ImageIO
     public static Tensor? ReadAlpha(string path, ImageReadOptions? options = null)
     {
         byte[] data = ReadFile(path);
-        var header = ImageDecoding.Identify(data, path);
+        options ??= ImageReadOptions.Default;
+        var header = ImageDecoding.Check(data, path, options); // The same checks as a read, without decoding the color planes.
         if (!header.Layout.HasAlpha)
         {
             return null;
-        }
-
-        options ??= ImageReadOptions.Default;
-        using (ImageDecoding.Decode(data, path, options, NullLogger.Instance))
-        {
-            // The same checks as a read (size, truncation, damaged PNG data); the color planes are not needed.
         }
 
         // The reads' bounded configuration; gray + alpha at 16 bits (4 bytes per pixel) keeps any source's alpha precision.

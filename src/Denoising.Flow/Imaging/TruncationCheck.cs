@@ -120,7 +120,7 @@ internal static class TruncationCheck
             return true;
         }
 
-        int pos = 13 + ColorTableSize(data[10]);
+        int pos = 13 + GifColorTableSize(data[10]);
         while (pos < data.Length)
         {
             switch (data[pos++])
@@ -136,7 +136,7 @@ internal static class TruncationCheck
                         return true;
                     }
 
-                    pos += 9 + ColorTableSize(data[pos + 8]) + 1;
+                    pos += 9 + GifColorTableSize(data[pos + 8]) + 1;
                     break;
                 default:
                     return false; // Corrupt rather than cut; the decoder reports it.
@@ -162,7 +162,8 @@ internal static class TruncationCheck
         return true;
     }
 
-    private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 7) + 1) : 0;
+    /// <summary>Bytes of a GIF color table from the packed field of the screen or image descriptor (0 when absent).</summary>
+    internal static int GifColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 7) + 1) : 0;
 
     /// <summary>TGA, uncompressed (types 1 to 3) or run-length encoded (9 to 11): the file must hold every pixel.</summary>
     private static bool TgaIsTruncated(ReadOnlySpan<byte> data)
