@@ -11,7 +11,12 @@ namespace Denoising.Flow.Cli.Commands;
 /// <summary><c>dnflow info MODEL</c>: architecture, training record, manifest and checksum of a model file.</summary>
 internal static class InfoCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
 
     public static Command Create(Terminal terminal)
     {

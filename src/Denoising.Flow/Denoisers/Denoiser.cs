@@ -221,7 +221,8 @@ public sealed class Denoiser : IDisposable
             var network = LoadNetwork(path, config.Architecture!.Network, contents.Sections[0], device);
             double gamma = state.StageStateOrLegacy()?.Deserialize<PriorWeightState>(Json.Options)?.Gamma ?? double.NaN;
             var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, gamma,
-                Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds);
+                Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds)
+            { DataTerm = config.DataTerm ?? DataTerm.Residual };
             return new Denoiser(network, blur, info);
         });
     }
@@ -309,7 +310,7 @@ public sealed class Denoiser : IDisposable
 
     internal sealed record TrainingArchitecture(DenoiserNetworkOptions Network, string Blur);
 
-    internal sealed record TrainingConfig(TrainingArchitecture Architecture, double[][] BlurTaps, string Weight, int PatchSize);
+    internal sealed record TrainingConfig(TrainingArchitecture Architecture, double[][] BlurTaps, string Weight, int PatchSize, DataTerm? DataTerm = null);
 
     internal sealed record StoredConfig(DenoiserNetworkOptions Network, string BlurName, double[][] BlurTaps);
 }

@@ -19,4 +19,11 @@ public sealed record DenoiserInfo(
     IReadOnlyList<double> NoiseSigmas255,
     double FinalDataTerm,
     double FinalOutputBitsPerDim,
-    double TrainingSeconds);
+    double TrainingSeconds)
+{
+    /// <summary>
+    /// The data term the denoiser was trained with (<see cref="DenoiserTrainer.WithDataTerm"/>).
+    /// Models saved before it was recorded read as <see cref="Flow.DataTerm.Residual"/>, the only term they could have used.
+    /// </summary>
+    public DataTerm DataTerm { get; init; } = DataTerm.Residual;
+}

@@ -126,7 +126,8 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
             sortedSigmas.Length == 0 ? Array.Empty<double>() : new[] { sortedSigmas[0], sortedSigmas[sortedSigmas.Length / 2], sortedSigmas[^1] },
             recent.Count > 0 ? recent.Average(r => r.DataTerm) : double.NaN,
             recent.Count > 0 ? recent.Average(r => r.BitsPerDim) : double.NaN,
-            seconds);
+            seconds)
+        { DataTerm = dataTerm };
         foreach (var (_, image) in data) image.Dispose();
         return new Denoiser(model, blur, info);
     }

@@ -38,7 +38,8 @@ public class TrainCommandTests
 
         var info = Dnflow.Run("info", denoiser);
         info.ExitCode.Should().Be(0, info.ToString());
-        info.Out.Should().Contain("kind: denoiser").And.Contain("\"ResidualBlocks\": 2").And.Contain("sha256: ");
+        info.Out.Should().Contain("kind: denoiser").And.Contain("\"ResidualBlocks\": 2").And.Contain("sha256: ").And.Contain("\"DataTerm\": \"Residual\"");
+        Dnflow.Run("info", sure).Out.Should().Contain("\"DataTerm\": \"Sure\"", "the model records the data term it was trained with");
         Dnflow.Run("info", prior).Out.Should().Contain("kind: prior").And.Contain("\"Levels\": 2");
 
         var use = Dnflow.Run("denoise", temp.File("noisy"), "-o", temp.File("out"), "--model", denoiser);

@@ -80,12 +80,17 @@ public sealed class DenoiserTrainerTests : IDisposable
         var blurred = Tiny(images, 10).WithBlur(BlurKernels.Gaussian(1.0)).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure);
         ((Action)(() => blurred.Train())).Should().Throw<ArgumentException>().WithMessage("*DataTerm: Sure needs the identity blur*");
 
-        var trainer = Tiny(images, 40).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure);
+        string checkpoint = folder.File("sure.ckpt"), saved = folder.File("sure.dnflow");
+        var trainer = Tiny(images, 40).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure).WithCheckpoint(checkpoint);
         var losses = new List<double>();
         using var denoiser = trainer.Train(new SynchronousProgress<TrainingProgress>(p => losses.Add(p.Loss)));
 
         denoiser.Info.Steps.Should().Be(40);
         losses.Should().OnlyContain(l => double.IsFinite(l));
+        denoiser.Info.DataTerm.Should().Be(DataTerm.Sure, "the model records the term it was trained with");
+        denoiser.Save(saved);
+        using (var loaded = Denoiser.Load(saved, CPU)) loaded.Info.DataTerm.Should().Be(DataTerm.Sure);
+        using (var snapshot = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU)) snapshot.Info.DataTerm.Should().Be(DataTerm.Sure);
     }
 
     [Fact]
@@ -145,6 +150,7 @@ public sealed class DenoiserTrainerTests : IDisposable
         denoiser.Info.FinalPriorWeight.Should().BeApproximately(0.002, 1e-15);
         denoiser.Info.NoiseSigmas255.Should().HaveCount(3, "the network takes the noise levels, so they were estimated");
         denoiser.Info.Steps.Should().Be(5);
+        denoiser.Info.DataTerm.Should().Be(DataTerm.Residual, "the paper's term is the default");
     }
 
     [Fact]
