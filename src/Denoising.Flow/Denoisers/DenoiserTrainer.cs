@@ -149,12 +149,12 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
     }
 
     /// <summary>
-    /// Per-image noise level (0..255): given, or estimated from each whole noisy image; zeros when neither the policy nor the
-    /// network needs them.
+    /// Per-image noise level (0..255): given, or estimated from each whole noisy image; zeros when neither the policy, the
+    /// network nor the data term (SURE weighs the divergence by sigma^2) needs them.
     /// </summary>
     private double[] NoiseLevels(IReadOnlyList<(string Name, Tensor Image)> data, bool networkTakesThem)
     {
-        if (!weight.NeedsNoiseLevels && !networkTakesThem) return new double[data.Count];
+        if (!weight.NeedsNoiseLevels && !networkTakesThem && dataTerm != DataTerm.Sure) return new double[data.Count];
         if (weight.GivenSigma255 is { } given) return Enumerable.Repeat(given, data.Count).ToArray();
         var estimates = data.Select(d => NoiseLevelEstimator.Estimate(d.Image)).ToArray();
         var sorted = estimates.OrderBy(s => s).ToArray();

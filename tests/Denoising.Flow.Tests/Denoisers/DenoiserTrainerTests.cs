@@ -94,6 +94,22 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_WithSureAndAConstantWeight_StillEstimatesTheNoiseLevelsSureNeeds()
+    {
+        // Neither a constant lambda nor a network without noise input needs sigma, but SURE does: with sigma 0 it would be the
+        // plain residual, whose minimum is the identity.
+        using var denoiser = Tiny(SyntheticImages.Create(3, 32, 6), 3)
+            .WithSyntheticNoise(GaussianNoise.Fixed(25), seed: 1)
+            .WithPriorWeight(PriorWeight.Constant(0))
+            .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = 2, Width = 8, NoiseLevelInput = false })
+            .WithDataTerm(DataTerm.Sure)
+            .Train();
+
+        denoiser.Info.NoiseSigmas255.Should().HaveCount(3);
+        denoiser.Info.NoiseSigmas255[1].Should().BeInRange(15, 35, "the images carry sigma 25 noise");
+    }
+
+    [Fact]
     public void SureDataTerm_IsTheResidualMinusTheNoiseEnergyPlusTwiceItTimesTheDivergence()
     {
         using var scope = NewDisposeScope();
