@@ -22,9 +22,10 @@ internal static class ShipCommand
         string reportPath = a.Text("report") ?? throw new ArgumentException("--report (an evaluate report.json) is required.");
         string trainingData = a.Text("training-data", "prior: train400 001-200 (clean); denoiser: train400 201-400 with synthetic AWGN sigma ~ U(0, 55) added once per image");
         string commands = a.Text("commands", "see docs/results.md");
+        string? statedDataTerm = a.Text("data-term");
         a.EnsureAllUsed();
 
-        using var denoiser = Denoiser.Load(denoiserPath, TorchSharp.torch.CPU);
+        using var denoiser = WithStatedDataTerm(Denoiser.Load(denoiserPath, TorchSharp.torch.CPU), statedDataTerm, ref denoiserPath);
         using var prior = FlowPrior.Load(priorPath, TorchSharp.torch.CPU);
         string folder = Path.Combine(DataSets.RepositoryRoot(), "models");
         Directory.CreateDirectory(folder);
@@ -60,5 +61,26 @@ internal static class ShipCommand
         }));
         Console.WriteLine($"Shipped {denoiserTarget} ({new FileInfo(denoiserTarget).Length / 1024} KB), {priorTarget} ({new FileInfo(priorTarget).Length / 1024} KB), {manifestPath}");
         return 0;
+    }
+
+    /// <summary>
+    /// --data-term residual|sure states the data term of a model saved before <see cref="DenoiserInfo.DataTerm"/> was recorded
+    /// (such files read as Residual). When it differs from the recorded one, the model is saved again with it, beside the
+    /// original (<c>.stamped.dnflow</c>), and that copy is shipped; the weights are unchanged.
+    /// </summary>
+    private static Denoiser WithStatedDataTerm(Denoiser loaded, string? stated, ref string path)
+    {
+        if (stated is null) return loaded;
+        var term = stated switch
+        {
+            "residual" => DataTerm.Residual,
+            "sure" => DataTerm.Sure,
+            _ => throw new ArgumentException($"Unknown --data-term '{stated}' (residual, sure)."),
+        };
+        if (loaded.Info.DataTerm == term) return loaded;
+        var stamped = new Denoiser(loaded.NetworkModule, loaded.Blur, loaded.Info with { DataTerm = term });
+        path = Path.ChangeExtension(path, ".stamped.dnflow");
+        stamped.Save(path);
+        return stamped;
     }
 }

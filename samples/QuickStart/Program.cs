@@ -50,6 +50,7 @@ using var denoiser = new DenoiserTrainer(prior)
     .WithNoisyImages(data.Noisy)
     .WithSyntheticNoise(GaussianNoise.Fixed(sigma), seed: 7)
     .WithPriorWeight(PriorWeight.Discrepancy())  // the default, stated: lambda from the discrepancy principle, sigma estimated
+    .WithDataTerm(DataTerm.Sure)                 // Stein's unbiased risk estimate as the data term, as the shipped models use
     .WithNetwork(new DenoiserNetworkOptions { ResidualBlocks = 6, Width = 32, NoiseLevelInput = true })
     .WithPatchSize(32).WithBatchSize(16)
     .WithLearningRate(1e-3, warmupSteps: 50, cosineDecay: true)
@@ -87,8 +88,12 @@ for (int i = 0; i < data.Test.Count; i++)
 Console.WriteLine($"Side by side (noisy | denoised | clean): {Path.GetFullPath(Path.Combine(arguments.OutputFolder, "side-by-side.png"))}");
 Console.WriteLine($"Total time {total.Elapsed.TotalSeconds:F0} s on {device.type}");
 // The training checkpoints exist to resume an interrupted run; this one finished, so a new run starts afresh.
-File.Delete(Path.Combine(arguments.OutputFolder, "prior.training.ckpt"));
-File.Delete(Path.Combine(arguments.OutputFolder, "denoiser.training.ckpt"));
+foreach (string name in new[] { "prior", "denoiser" })
+{
+    string checkpoint = Path.Combine(arguments.OutputFolder, name + ".training.ckpt");
+    File.Delete(checkpoint);
+    File.Delete(checkpoint + ".previous");  // the last confirmed checkpoint the trainer keeps beside the newest one
+}
 Console.WriteLine($"PSNR at sigma {sigma}: noisy {before.Average():F2} dB -> denoised {after.Average():F2} dB");
 return 0;
 
