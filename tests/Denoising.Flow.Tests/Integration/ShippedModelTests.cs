@@ -28,7 +28,11 @@ public sealed class ShippedModelTests(ITestOutputHelper output)
         using var prior = FlowPrior.Load(Path.Combine(Root, "models", $"prior-{kind}.dnflow"), CPU);
         denoiser.Channels.Should().Be(channels);
         prior.Channels.Should().Be(channels);
-        File.Exists(Path.Combine(Root, "models", $"manifest-{kind}.json")).Should().BeTrue();
+        string manifest = Path.Combine(Root, "models", $"manifest-{kind}.json");
+        File.Exists(manifest).Should().BeTrue();
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!["denoiser"]!["info"]!;
+        ((long)recorded["Steps"]!).Should().Be(denoiser.Info.Steps, "the manifest describes the shipped file");
+        ((string?)recorded["DataTerm"] ?? nameof(DataTerm.Residual)).Should().Be(denoiser.Info.DataTerm.ToString(), "the manifest and the model agree on the data term");
 
         var gray = ImageIO.Read(Path.Combine(Root, "samples", "QuickStart", "images", "kodim03.png"), new ImageReadOptions { ColorMode = ImageColorMode.Grayscale });
         var clean = gray.expand(channels, -1, -1).contiguous();
