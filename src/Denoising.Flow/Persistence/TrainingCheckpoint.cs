@@ -11,7 +11,10 @@ internal static class TrainingCheckpoint
     /// <param name="TrainingSeconds">Wall time summed over resumed runs.</param>
     /// <param name="StageState">The stage's typed state, serialised; null when it has none.</param>
     /// <param name="Values">Named values of checkpoints written before version 0.2 (read only, for resuming them).</param>
-    public sealed record State(long Step, double TrainingSeconds, System.Text.Json.JsonElement? StageState = null, Dictionary<string, double>? Values = null)
+    /// <param name="Recent">The metrics of the last steps, serialised by the training loop (absent in older checkpoints), so that
+    /// a run resumed at its end still reports how its last steps went.</param>
+    public sealed record State(long Step, double TrainingSeconds, System.Text.Json.JsonElement? StageState = null, Dictionary<string, double>? Values = null,
+        System.Text.Json.JsonElement? Recent = null)
     {
         /// <summary>
         /// The stage's state; for a checkpoint of version 0.1, the denoiser's adapted factor "gamma" in today's form. The other

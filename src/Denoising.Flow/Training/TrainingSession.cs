@@ -36,7 +36,7 @@ internal sealed class TrainingSession
 
     private readonly Queue<StepMetrics> recent = new();
 
-    /// <summary>The metrics of the last (up to) 50 steps of the last <see cref="Run"/>, oldest first.</summary>
+    /// <summary>The metrics of the last (up to) 50 steps, oldest first, kept across a resume (they travel in the checkpoint).</summary>
     public IReadOnlyList<StepMetrics> Recent => recent.ToArray();
 
     /// <summary>Runs until the budget is spent; returns the final step and the training time summed over resumed runs.</summary>
@@ -53,6 +53,7 @@ internal sealed class TrainingSession
             start = resumed.Step;
             previousSeconds = resumed.TrainingSeconds;
             objective.Restore(resumed.StageStateOrLegacy());
+            foreach (var metrics in resumed.Recent?.Deserialize<StepMetrics[]>(Json.Options) ?? Array.Empty<StepMetrics>()) recent.Enqueue(metrics);
             Logger.LogInformation("{Stage}: resuming from {Path} at step {Step}", Stage, CheckpointPath, start);
         }
 
@@ -83,7 +84,8 @@ internal sealed class TrainingSession
             return metrics;
         },
         (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, ConfigJson,
-            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds, objective.State), Model, optimizer),
+            new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds, objective.State,
+                Recent: JsonSerializer.SerializeToElement(recent.ToArray(), Json.Options)), Model, optimizer),
         cancellationToken);
         return (end, previousSeconds + clock.Elapsed.TotalSeconds);
     }

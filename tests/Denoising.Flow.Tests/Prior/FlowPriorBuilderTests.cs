@@ -105,6 +105,21 @@ public sealed class FlowPriorBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Train_ResumedFromAFinishedCheckpoint_ReportsTheBitsPerDimOfItsLastSteps()
+    {
+        // Rerunning a finished training (e.g. the QuickStart after an interruption in stage 2) runs no step; the training
+        // record must still say how the last steps went instead of NaN.
+        var images = SyntheticImages.Create(4, 32, seed: 5);
+        var checkpoint = folder.File("finished.ckpt");
+        using var first = TinyModels.PriorBuilder(images, steps: 12).WithCheckpoint(checkpoint).Train();
+        using var again = TinyModels.PriorBuilder(images, steps: 12).WithCheckpoint(checkpoint).Train();
+
+        again.Info.Steps.Should().Be(12);
+        double.IsFinite(first.Info.TrainingBitsPerDim).Should().BeTrue();
+        again.Info.TrainingBitsPerDim.Should().Be(first.Info.TrainingBitsPerDim);
+    }
+
+    [Fact]
     public void Train_ResumingCheckpointOfOtherArchitecture_Throws()
     {
         var images = SyntheticImages.Create(4, 32, seed: 3);
