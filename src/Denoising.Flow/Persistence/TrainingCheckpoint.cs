@@ -32,9 +32,12 @@ internal static class TrainingCheckpoint
     /// <summary>
     /// Restores <paramref name="model"/> and <paramref name="optimizer"/> from <paramref name="path"/> when it exists.
     /// The stored architecture must equal <paramref name="architectureJson"/>: resuming into another architecture is refused.
+    /// <paramref name="storedConfigJson"/> is the configuration the checkpoint was written with, when one was resumed.
     /// </summary>
-    public static State? TryResume(string path, string kind, Func<string, string> architectureOf, string architectureJson, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer)
+    public static State? TryResume(string path, string kind, Func<string, string> architectureOf, string architectureJson, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer,
+        out string? storedConfigJson)
     {
+        storedConfigJson = null;
         if (!File.Exists(path)) return null;
         var contents = CheckpointFile.Read(path, kind);
         string stored = architectureOf(contents.ConfigJson);
@@ -43,6 +46,8 @@ internal static class TrainingCheckpoint
         if (contents.Sections.Count != 2) throw new CheckpointException(path, "it does not hold weights and optimizer state.");
         ModuleState.Load(model, contents.Sections[0], path);
         ModuleState.Load(optimizer, contents.Sections[1], path);
-        return Json.Read<State>(contents.StateJson, path);
+        var state = Json.Read<State>(contents.StateJson, path);
+        storedConfigJson = contents.ConfigJson;
+        return state;
     }
 }

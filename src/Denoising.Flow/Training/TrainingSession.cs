@@ -48,8 +48,9 @@ internal sealed class TrainingSession
         string architectureJson = ArchitectureOf(ConfigJson);
         long start = 0;
         double previousSeconds = 0;
-        if (CheckpointPath is not null && TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind, ArchitectureOf, architectureJson, Model, optimizer) is { } resumed)
+        if (CheckpointPath is not null && TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind, ArchitectureOf, architectureJson, Model, optimizer, out string? storedConfig) is { } resumed)
         {
+            WarnOnChangedSettings(storedConfig!);
             start = resumed.Step;
             previousSeconds = resumed.TrainingSeconds;
             objective.Restore(resumed.StageStateOrLegacy());
@@ -109,6 +110,28 @@ internal sealed class TrainingSession
             throw new IOException($"Checkpoints cannot be written to '{full}' ({e.Message}); training did not start.", e);
         }
     }
+
+    /// <summary>
+    /// Resuming needs only the architecture to match; other settings (data term, prior weight, patch and batch size, seed,
+    /// blur) may be changed on purpose, and the run continues under the new ones. Each changed setting is logged as a warning.
+    /// </summary>
+    private void WarnOnChangedSettings(string storedConfig)
+    {
+        using var stored = JsonDocument.Parse(storedConfig);
+        using var current = JsonDocument.Parse(ConfigJson);
+        var changed = current.RootElement.EnumerateObject()
+            .Where(p => p.Name != "Architecture")
+            .Select(p => stored.RootElement.TryGetProperty(p.Name, out var old)
+                ? (old.GetRawText() == p.Value.GetRawText() ? null : $"{p.Name} {Abbreviate(old.GetRawText())} -> {Abbreviate(p.Value.GetRawText())}")
+                : $"{p.Name} (not recorded) -> {Abbreviate(p.Value.GetRawText())}")
+            .OfType<string>()
+            .ToArray();
+        if (changed.Length > 0)
+            Logger.LogWarning("{Stage}: resuming {Path} with settings that differ from the checkpoint's: {Changes}. Training continues under the new settings.",
+                Stage, CheckpointPath, string.Join("; ", changed));
+    }
+
+    private static string Abbreviate(string json) => json.Length <= 80 ? json : json[..77] + "...";
 
     /// <summary>The "Architecture" property of a configuration JSON (what must match to resume).</summary>
     public static string ArchitectureOf(string configJson) => JsonDocument.Parse(configJson).RootElement.GetProperty("Architecture").GetRawText();

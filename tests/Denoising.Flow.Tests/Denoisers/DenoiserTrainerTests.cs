@@ -3,9 +3,11 @@ using Denoising.Flow.Denoisers;
 using Denoising.Flow.Metrics;
 using Denoising.Flow.Noise;
 using Denoising.Flow.Persistence;
+using ListLogger = Denoising.Flow.Tests.Imaging.ListLogger;
 using Denoising.Flow.Tests.TestSupport;
 using Denoising.Flow.Training;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -107,6 +109,25 @@ public sealed class DenoiserTrainerTests : IDisposable
 
         denoiser.Info.NoiseSigmas255.Should().HaveCount(3);
         denoiser.Info.NoiseSigmas255[1].Should().BeInRange(15, 35, "the images carry sigma 25 noise");
+    }
+
+    [Fact]
+    public void Train_ResumedWithAnotherDataTerm_WarnsAndContinuesUnderTheNewOne()
+    {
+        var images = SyntheticImages.Create(3, 32, seed: 13);
+        string checkpoint = folder.File("switch.ckpt");
+        using (Tiny(images, 4).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithCheckpoint(checkpoint).Train()) { }
+
+        var logger = new ListLogger();
+        using var resumed = Tiny(images, 6).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure).WithCheckpoint(checkpoint).WithLogger(logger).Train();
+
+        resumed.Info.Steps.Should().Be(6);
+        resumed.Info.DataTerm.Should().Be(DataTerm.Sure);
+        logger.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("DataTerm \"Residual\" -> \"Sure\""));
+
+        var quiet = new ListLogger();
+        using (Tiny(images, 8).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithDataTerm(DataTerm.Sure).WithCheckpoint(checkpoint).WithLogger(quiet).Train()) { }
+        quiet.Entries.Should().NotContain(e => e.Level == LogLevel.Warning, "the same settings resume silently");
     }
 
     [Fact]
