@@ -23,7 +23,7 @@ public sealed record DenoiserInfo(
 {
     /// <summary>
     /// The data term the denoiser was trained with (<see cref="DenoiserTrainer.WithDataTerm"/>).
-    /// Models saved before it was recorded read as <see cref="Flow.DataTerm.Residual"/>, the only term they could have used.
+    /// Models saved before it was recorded read as <see cref="Flow.DataTerm.Residual"/>, whatever term trained them.
     /// </summary>
     public DataTerm DataTerm { get; init; } = DataTerm.Residual;
 }
