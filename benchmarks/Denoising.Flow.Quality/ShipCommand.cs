@@ -71,13 +71,10 @@ internal static class ShipCommand
     private static Denoiser WithStatedDataTerm(Denoiser loaded, string? stated, ref string path)
     {
         if (stated is null) return loaded;
-        var term = stated switch
-        {
-            "residual" => DataTerm.Residual,
-            "sure" => DataTerm.Sure,
-            _ => throw new ArgumentException($"Unknown --data-term '{stated}' (residual, sure)."),
-        };
+        if (!Enum.TryParse(stated, ignoreCase: true, out DataTerm term) || !Enum.IsDefined(term))
+            throw new ArgumentException($"Unknown --data-term '{stated}' ({string.Join(", ", Enum.GetNames<DataTerm>()).ToLowerInvariant()}).");
         if (loaded.Info.DataTerm == term) return loaded;
+        // The stamped denoiser takes over the loaded one's network (disposing it disposes the weights).
         var stamped = new Denoiser(loaded.NetworkModule, loaded.Blur, loaded.Info with { DataTerm = term });
         path = Path.ChangeExtension(path, ".stamped.dnflow");
         stamped.Save(path);

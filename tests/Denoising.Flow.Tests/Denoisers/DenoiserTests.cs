@@ -271,7 +271,7 @@ public sealed class DenoiserTests : IDisposable
         using var scope = NewDisposeScope();
         using var denoiser = RandomDenoiser();
         var image = rand(1, 1024, 1024, generator: new Generator(2));
-        var logger = new Imaging.ListLogger();
+        var logger = new ListLogger();
 
         denoiser.Denoise(image, new DenoiseOptions { TileSize = 1024, Logger = logger });
         logger.Entries.Should().ContainSingle(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning)

@@ -3,7 +3,6 @@ using Denoising.Flow.Denoisers;
 using Denoising.Flow.Metrics;
 using Denoising.Flow.Noise;
 using Denoising.Flow.Persistence;
-using ListLogger = Denoising.Flow.Tests.Imaging.ListLogger;
 using Denoising.Flow.Tests.TestSupport;
 using Denoising.Flow.Training;
 using FluentAssertions;

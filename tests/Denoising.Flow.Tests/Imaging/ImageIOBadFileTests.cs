@@ -9,6 +9,7 @@ using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
+using Denoising.Flow.Tests.TestSupport;
 using Xunit;
 
 namespace Denoising.Flow.Tests.Imaging;

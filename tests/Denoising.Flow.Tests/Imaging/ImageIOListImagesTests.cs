@@ -1,5 +1,6 @@
 using Denoising.Flow.Imaging;
 using FluentAssertions;
+using Denoising.Flow.Tests.TestSupport;
 using Xunit;
 
 namespace Denoising.Flow.Tests.Imaging;

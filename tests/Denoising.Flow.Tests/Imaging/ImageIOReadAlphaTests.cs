@@ -3,6 +3,7 @@ using FluentAssertions;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
+using Denoising.Flow.Tests.TestSupport;
 using Xunit;
 using PngBitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth;
 

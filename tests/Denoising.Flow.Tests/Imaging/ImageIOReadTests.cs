@@ -11,6 +11,7 @@ using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
+using Denoising.Flow.Tests.TestSupport;
 using Xunit;
 using PngBitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth;
 

@@ -3,6 +3,7 @@ using FluentAssertions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
+using Denoising.Flow.Tests.TestSupport;
 using Xunit;
 
 namespace Denoising.Flow.Tests.Imaging;

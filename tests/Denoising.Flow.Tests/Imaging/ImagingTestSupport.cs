@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.PixelFormats;
@@ -11,38 +10,6 @@ namespace Denoising.Flow.Tests.Imaging;
 public sealed class ImagingCollection
 {
     public const string Name = "Imaging";
-}
-
-/// <summary>A temporary folder deleted on dispose.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "denoising-flow-imaging-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, byte[] bytes)
-    {
-        string file = File(name);
-        System.IO.File.WriteAllBytes(file, bytes);
-        return file;
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
 
 /// <summary>Images generated in memory with ImageSharp.</summary>
@@ -119,18 +86,4 @@ public static class TestImages
 
         return ~crc;
     }
-}
-
-/// <summary>Keeps every log entry.</summary>
-public sealed class ListLogger : ILogger
-{
-    public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Entries.Add((logLevel, formatter(state, exception)));
 }

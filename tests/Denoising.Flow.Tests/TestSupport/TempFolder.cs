@@ -9,6 +9,14 @@ public sealed class TempFolder : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="bytes"/> to a file of the folder and returns its path.</summary>
+    public string Write(string name, byte[] bytes)
+    {
+        string file = File(name);
+        System.IO.File.WriteAllBytes(file, bytes);
+        return file;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
