@@ -32,7 +32,7 @@ internal static class Parsing
         };
     }
 
-    /// <summary>The network options of the command line: --arch resnet|ffdnet, --blocks, --width, --noise-input, --bounded.</summary>
+    /// <summary>The network options of the command line: --arch resnet|ffdnet|unet, --blocks, --width, --noise-input, --bounded.</summary>
     public static DenoiserNetworkOptions Network(Args a, int channels = 1) => new()
     {
         Channels = channels,
@@ -40,7 +40,8 @@ internal static class Parsing
         {
             "resnet" => DenoiserArchitecture.ResNet,
             "ffdnet" => DenoiserArchitecture.FfdNet,
-            var other => throw new ArgumentException($"Unknown --arch '{other}' (resnet, ffdnet)."),
+            "unet" => DenoiserArchitecture.UNet,
+            var other => throw new ArgumentException($"Unknown --arch '{other}' (resnet, ffdnet, unet)."),
         },
         ResidualBlocks = a.Int("blocks", 16),
         Width = a.Int("width", 64),

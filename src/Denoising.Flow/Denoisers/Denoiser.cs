@@ -116,7 +116,7 @@ public sealed class Denoiser : IDisposable
 
     /// <summary>Bytes of one layer's activations for <paramref name="images"/> padded tiles of <paramref name="height"/> x <paramref name="width"/> pixels.</summary>
     internal long TileActivationBytes(long images, long height, long width, long elementSize) =>
-        images * network.Options.Width * ((height + network.GridMultiple - 1) / network.GridMultiple) * ((width + network.GridMultiple - 1) / network.GridMultiple) * elementSize;
+        images * network.Options.Width * ((height + network.WidestLayerScale - 1) / network.WidestLayerScale) * ((width + network.WidestLayerScale - 1) / network.WidestLayerScale) * elementSize;
 
     /// <summary>The padded tile actually used for <paramref name="batch"/> (an image smaller than the tile is one tile).</summary>
     private (long Height, long Width) PaddedTile(Tensor batch, int tileSize)
@@ -260,7 +260,7 @@ public sealed class Denoiser : IDisposable
     private Tensor Tiled(Tensor batch, Tensor? sigmas, int tileSize)
     {
         int margin = network.Options.ReceptiveRadius;
-        tileSize -= tileSize % network.GridMultiple; // tiles start on the half-resolution grid of an FFDNet body
+        tileSize -= tileSize % network.GridMultiple; // tiles start on the grid of an FFDNet or UNet body
         long h = batch.shape[2], w = batch.shape[3];
         var mode = h > margin && w > margin ? PaddingModes.Reflect : PaddingModes.Replicate;
         var padded = nn.functional.pad(batch, new long[] { margin, margin, margin, margin }, mode);

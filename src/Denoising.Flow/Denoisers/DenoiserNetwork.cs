@@ -9,7 +9,8 @@ namespace Denoising.Flow.Denoisers;
 /// <summary>
 /// The denoiser D (see <see cref="DenoiserNetworkOptions"/>): a body maps the input, with an optional constant channel holding
 /// <see cref="NoiseMapScale"/> * sigma, to a correction r; D(x) = x + r, or sigmoid(logit(clamp(x)) + r) with a bounded output.
-/// The FFDNet-style body runs on the pixel-unshuffled image (an odd height or width is replicate-padded by one and cropped back).
+/// The FFDNet-style body runs on the pixel-unshuffled image, the UNet body on three resolutions; the image is replicate-padded at
+/// the bottom and right to a multiple of <see cref="GridMultiple"/> and the result cropped back.
 /// </summary>
 internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
 {
@@ -17,19 +18,25 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
     public const double LogitMargin = 1.0 / 512;
 
     private readonly Conv2d head;
-    private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks; // ResNet and FFDNet bodies; empty for a UNet
+    private readonly UNetLevels? levels; // the UNet body only (a null field registers nothing, so older models keep their names)
     private readonly Conv2d tail;
     private readonly int scale;
+    private readonly int grid;
 
     public DenoiserNetwork(DenoiserNetworkOptions options) : base(nameof(DenoiserNetwork))
     {
         Options = options;
         bool half = options.Architecture == DenoiserArchitecture.FfdNet;
+        bool unet = options.Architecture == DenoiserArchitecture.UNet;
         scale = half ? 2 : 1;
+        grid = unet ? UNetLevels.GridMultiple : scale;
         long imageChannels = options.Channels * scale * scale;
         head = nn.Conv2d(imageChannels + (options.NoiseLevelInput ? 1 : 0), options.Width, 3, padding: 1);
-        var body = Enumerable.Range(0, options.ResidualBlocks).Select(_ => (nn.Module<Tensor, Tensor>)new ResidualBlock(options.Width));
+        var body = unet ? Enumerable.Empty<nn.Module<Tensor, Tensor>>()
+            : Enumerable.Range(0, options.ResidualBlocks).Select(_ => (nn.Module<Tensor, Tensor>)new ResidualBlock(options.Width));
         blocks = new ModuleList<nn.Module<Tensor, Tensor>>(body.ToArray());
+        if (unet) levels = new UNetLevels(options.ResidualBlocks, options.Width);
         tail = nn.Conv2d(options.Width, imageChannels, 3, padding: 1);
         using (no_grad())
         {
@@ -44,8 +51,11 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
 
     public DenoiserNetworkOptions Options { get; }
 
-    /// <summary>Offsets of tiles must be multiples of this so that they keep the body's pixel grid (2 for FFDNet, else 1).</summary>
-    public int GridMultiple => scale;
+    /// <summary>Offsets of tiles must be multiples of this so that they keep the body's pixel grid (2 for FFDNet, 4 for the UNet, else 1).</summary>
+    public int GridMultiple => grid;
+
+    /// <summary>How much lower than the image's the resolution of the widest layer is (2 for FFDNet, else 1).</summary>
+    public int WidestLayerScale => scale;
 
     protected override void RegisterComponents()
     {
@@ -71,12 +81,9 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long h = input.shape[2], w = input.shape[3];
         var features = input;
-        if (scale > 1)
-        {
-            long padH = h % scale, padW = w % scale;
-            if (padH > 0 || padW > 0) features = nn.functional.pad(features, new long[] { 0, padW, 0, padH }, PaddingModes.Replicate);
-            features = nn.functional.pixel_unshuffle(features, scale);
-        }
+        long padH = (grid - (h % grid)) % grid, padW = (grid - (w % grid)) % grid;
+        if (padH > 0 || padW > 0) features = nn.functional.pad(features, new long[] { 0, padW, 0, padH }, PaddingModes.Replicate);
+        if (scale > 1) features = nn.functional.pixel_unshuffle(features, scale);
         if (sigmas is not null)
         {
             if (sigmas.dim() != 1 || sigmas.shape[0] != input.shape[0])
@@ -86,36 +93,14 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
             features = cat(new[] { features, map }, 1);
         }
         var hidden = nn.functional.relu(SafeConvolution.Conv2d(head, features, padding: 1));
+        if (levels is not null) hidden = levels.forward(hidden);
         foreach (var block in blocks) hidden = block.forward(hidden);
         var correction = SafeConvolution.Conv2d(tail, hidden, padding: 1);
-        if (scale > 1)
-        {
-            correction = nn.functional.pixel_shuffle(correction, scale);
-            if (correction.shape[2] != h || correction.shape[3] != w) correction = correction.narrow(2, 0, h).narrow(3, 0, w);
-        }
+        if (scale > 1) correction = nn.functional.pixel_shuffle(correction, scale);
+        if (correction.shape[2] != h || correction.shape[3] != w) correction = correction.narrow(2, 0, h).narrow(3, 0, w);
         var output = Options.BoundedOutput ? Logit(input.clamp(LogitMargin, 1 - LogitMargin)).add(correction).sigmoid() : input + correction;
         return output.MoveToOuterDisposeScope();
     }
 
     private static Tensor Logit(Tensor p) => p.log() - (1 - p).log();
-
-    private sealed class ResidualBlock : nn.Module<Tensor, Tensor>
-    {
-        private readonly Conv2d first;
-        private readonly Conv2d second;
-
-        public ResidualBlock(long width) : base(nameof(ResidualBlock))
-        {
-            first = nn.Conv2d(width, width, 3, padding: 1);
-            second = nn.Conv2d(width, width, 3, padding: 1);
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            var h = SafeConvolution.Conv2d(second, nn.functional.relu(SafeConvolution.Conv2d(first, x, padding: 1)), padding: 1);
-            return nn.functional.relu(x + h).MoveToOuterDisposeScope();
-        }
-    }
 }

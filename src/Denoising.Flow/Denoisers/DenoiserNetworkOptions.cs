@@ -1,3 +1,5 @@
+using Denoising.Flow.Denoisers;
+
 namespace Denoising.Flow;
 
 /// <summary>
@@ -9,13 +11,13 @@ public sealed record DenoiserNetworkOptions
     /// <summary>Image channels: 1 or 3. Default 1.</summary>
     public int Channels { get; init; } = 1;
 
-    /// <summary>The body: the paper's full-resolution ResNet, or the half-resolution FFDNet-style stack. Default ResNet.</summary>
+    /// <summary>The body: the paper's full-resolution ResNet, the half-resolution FFDNet-style stack or a three-level UNet. Default ResNet.</summary>
     public DenoiserArchitecture Architecture { get; init; } = DenoiserArchitecture.ResNet;
 
-    /// <summary>Residual blocks of the body (two 3x3 convolutions each). Default 16.</summary>
+    /// <summary>Residual blocks of the body (two 3x3 convolutions each); of each of its five stages for a UNet. Default 16.</summary>
     public int ResidualBlocks { get; init; } = 16;
 
-    /// <summary>Feature channels. Default 64.</summary>
+    /// <summary>Feature channels (of the full-resolution level for a UNet). Default 64.</summary>
     public int Width { get; init; } = 64;
 
     /// <summary>
@@ -34,15 +36,25 @@ public sealed record DenoiserNetworkOptions
     /// </summary>
     public bool BoundedOutput { get; init; }
 
-    /// <summary>Pixels of context each output pixel sees on every side (even, so tiles keep the half-resolution grid).</summary>
-    public int ReceptiveRadius => Architecture == DenoiserArchitecture.FfdNet ? 4 * ResidualBlocks + 6 : 2 * ResidualBlocks + 2;
+    /// <summary>
+    /// Pixels of context each output pixel sees on every side (a multiple of the body's grid, 2 for FFDNet and 4 for a UNet, so
+    /// that tiles keep it).
+    /// </summary>
+    public int ReceptiveRadius => Architecture switch
+    {
+        DenoiserArchitecture.FfdNet => 4 * ResidualBlocks + 6,
+        DenoiserArchitecture.UNet => (UNetLevels.ReceptiveRadius(ResidualBlocks) + 2 + UNetLevels.GridMultiple - 1) / UNetLevels.GridMultiple * UNetLevels.GridMultiple,
+        _ => 2 * ResidualBlocks + 2,
+    };
 
     /// <summary>The number of parameters the network will hold (computed without building it).</summary>
     internal double ParameterCount()
     {
         double scale = Architecture == DenoiserArchitecture.FfdNet ? 4 : 1, image = Channels * scale, w = Width;
         double head = (image + (NoiseLevelInput ? 1 : 0)) * w * 9 + w;
-        double blocks = (double)ResidualBlocks * 2 * (w * w * 9 + w);
+        double blocks = Architecture == DenoiserArchitecture.UNet
+            ? UNetLevels.ParameterCount(ResidualBlocks, w)
+            : (double)ResidualBlocks * 2 * (w * w * 9 + w);
         return head + blocks + w * image * 9 + image;
     }
 
@@ -54,6 +66,8 @@ public sealed record DenoiserNetworkOptions
         if (!Enum.IsDefined(Architecture)) problems.Add($"Architecture: unknown value {(int)Architecture}.");
         if (ResidualBlocks is < 0 or > 256) problems.Add($"ResidualBlocks: must be between 0 and 256, got {ResidualBlocks}.");
         if (Width is < 1 or > 4096) problems.Add($"Width: must be between 1 and 4096, got {Width}.");
+        else if (Architecture == DenoiserArchitecture.UNet && Width > 4096 >> (UNetLevels.Levels - 1))
+            problems.Add($"Width: a UNet's lowest level has {1 << (UNetLevels.Levels - 1)}x the width, so at most {4096 >> (UNetLevels.Levels - 1)}, got {Width}.");
         return problems;
     }
 }

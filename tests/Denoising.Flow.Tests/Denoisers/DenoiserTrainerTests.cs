@@ -221,6 +221,7 @@ public sealed class DenoiserTrainerTests : IDisposable
     [Theory]
     [InlineData(DenoiserArchitecture.ResNet, false)]
     [InlineData(DenoiserArchitecture.FfdNet, false)]
+    [InlineData(DenoiserArchitecture.UNet, false)]
     [InlineData(DenoiserArchitecture.ResNet, true)]
     public void Train_OnNoisyImagesOnly_RaisesPsnrClearly_AndSavesAndLoads(DenoiserArchitecture architecture, bool bounded)
     {
@@ -228,7 +229,11 @@ public sealed class DenoiserTrainerTests : IDisposable
         // sigmoid output whose prior input is dequantised.
         using var scope = NewDisposeScope();
         using var denoiser = Tiny(SyntheticImages.Create(10, 48, seed: 20), steps: 250)
-            .WithNetwork(new DenoiserNetworkOptions { Architecture = architecture, ResidualBlocks = 3, Width = 16, BoundedOutput = bounded })
+            .WithNetwork(new DenoiserNetworkOptions
+            {
+                // A UNet stage of one block costs about what 2.5 ResNet blocks do (five stages, half of them at lower resolution).
+                Architecture = architecture, ResidualBlocks = architecture == DenoiserArchitecture.UNet ? 1 : 3, Width = 16, BoundedOutput = bounded,
+            })
             .WithSyntheticNoise(GaussianNoise.Fixed(25), seed: 3)
             .WithPriorWeight(PriorWeight.Discrepancy(noiseSigma255: 25))
             .Train();
