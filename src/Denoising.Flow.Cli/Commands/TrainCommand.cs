@@ -188,6 +188,7 @@ internal static class TrainCommand
                 .WithNoisyImages(files)
                 .WithNetwork(new DenoiserNetworkOptions
                 {
+                    Architecture = ParseArchitecture(config.Architecture),
                     ResidualBlocks = config.ResidualBlocks ?? d.Blocks,
                     Width = config.Width ?? d.Width,
                     NoiseLevelInput = config.NoiseLevelInput ?? true,
@@ -214,6 +215,14 @@ internal static class TrainCommand
         text is null or "discrepancy" ? PriorWeight.Discrepancy()
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double lambda) && lambda >= 0 ? PriorWeight.Constant(lambda)
         : throw new UsageException($"priorWeight must be \"discrepancy\" or a number, got '{text}'.");
+
+    private static DenoiserArchitecture ParseArchitecture(string? text) => text switch
+    {
+        null or "resnet" => DenoiserArchitecture.ResNet,
+        "ffdnet" => DenoiserArchitecture.FfdNet,
+        "unet" => DenoiserArchitecture.UNet,
+        _ => throw new UsageException($"architecture must be \"resnet\", \"ffdnet\" or \"unet\", got '{text}'."),
+    };
 
     private static DataTerm ParseDataTerm(string? text) => text switch
     {

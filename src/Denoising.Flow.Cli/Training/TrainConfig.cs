@@ -44,7 +44,10 @@ internal sealed record TrainConfig
     /// <summary>Prior: folder of clean images for validation bits/dim.</summary>
     public string? Validation { get; init; }
 
-    /// <summary>Denoiser: residual blocks.</summary>
+    /// <summary>Denoiser: the body, "resnet" (the paper's, default), "ffdnet" or "unet".</summary>
+    public string? Architecture { get; init; }
+
+    /// <summary>Denoiser: residual blocks (per stage for a UNet).</summary>
     public int? ResidualBlocks { get; init; }
 
     /// <summary>Denoiser: feature channels.</summary>

@@ -33,6 +33,15 @@ public class TrainCommandTests
         var withSure = Dnflow.Run("train", "denoiser", "--noisy", temp.File("noisy"), "--prior", prior, "-o", sure, "--steps", "2", "--data-term", "sure", "--config", temp.File("tiny.json"));
         withSure.ExitCode.Should().Be(0, withSure.ToString());
         File.Exists(sure).Should().BeTrue();
+        File.WriteAllText(temp.File("unet.json"), "{ \"batchSize\": 2, \"patchSize\": 16, \"architecture\": \"unet\", \"residualBlocks\": 1, \"width\": 8 }");
+        string unet = temp.File("denoiser-unet.dnflow");
+        var withUNet = Dnflow.Run("train", "denoiser", "--noisy", temp.File("noisy"), "--prior", prior, "-o", unet, "--steps", "2", "--config", temp.File("unet.json"));
+        withUNet.ExitCode.Should().Be(0, withUNet.ToString());
+        Dnflow.Run("info", unet).Out.Should().Contain("\"Architecture\": \"UNet\"");
+        File.WriteAllText(temp.File("bad-arch.json"), "{ \"architecture\": \"vgg\" }");
+        var badArchitecture = Dnflow.Run("train", "denoiser", "--noisy", temp.File("noisy"), "--prior", prior, "-o", unet, "--config", temp.File("bad-arch.json"));
+        badArchitecture.ExitCode.Should().Be(2, badArchitecture.ToString());
+        badArchitecture.Error.Should().Contain("architecture must be");
         var badTerm = Dnflow.Run("train", "denoiser", "--noisy", temp.File("noisy"), "--prior", prior, "-o", sure, "--data-term", "l1");
         badTerm.ExitCode.Should().Be(2, badTerm.ToString());
 
