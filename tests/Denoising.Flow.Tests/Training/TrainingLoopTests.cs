@@ -92,6 +92,19 @@ public sealed class TrainingLoopTests : IDisposable
     }
 
     [Fact]
+    public void Run_LossThatStraddlesZero_IsNotDivergence_ButAnExplosionStillIs()
+    {
+        // A SURE loss with the prior term is a difference of terms: it fluctuates around a median near zero. A healthy step
+        // far above 100x that median's magnitude (a real run stopped at a loss of 0.0013 against a median of -1e-5) is not an
+        // explosion; one 100x above the losses' typical magnitude is.
+        static double Healthy(long s) => (0.01 * Math.Sin(s * 1.7)) - 1e-5;
+        Loop(300).Run(0, s => Metrics(s == 150 ? 0.03 : Healthy(s)), (_, _) => { }, CancellationToken.None).Should().Be(300);
+
+        var act = () => Loop(300).Run(0, s => Metrics(s == 150 ? 5 : Healthy(s)), (_, _) => { }, CancellationToken.None);
+        act.Should().Throw<TrainingDivergedException>().Where(e => e.Step == 150).WithMessage("*exploded to 5*");
+    }
+
+    [Fact]
     public void Run_WhenTheGradientNormIsNotFinite_Throws()
     {
         var act = () => Loop(10).Run(0, s => Metrics(1) with { GradientNorm = s == 2 ? double.NaN : 1 }, (_, _) => { }, CancellationToken.None);
