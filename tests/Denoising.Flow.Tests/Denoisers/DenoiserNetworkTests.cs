@@ -30,25 +30,19 @@ public sealed class DenoiserNetworkTests
         return network;
     }
 
-    [Theory]
-    [InlineData(1, 16, 16)]
-    [InlineData(3, 15, 17)]
-    public void FfdNet_StartsAsTheIdentity_AtAnySize(int channels, int h, int w)
-    {
-        using var scope = NewDisposeScope();
-        using var network = new DenoiserNetwork(Ffd(channels));
-        var x = randn(2, channels, h, w);
-        (network.forward(x) - x).abs().max().ToDouble().Should().Be(0);
-    }
+    private static DenoiserNetworkOptions Small(DenoiserArchitecture architecture, int channels = 1, bool bounded = false, bool noiseInput = false) =>
+        architecture == DenoiserArchitecture.UNet ? UNet(channels, noiseInput) with { BoundedOutput = bounded } : Ffd(channels, bounded, noiseInput);
 
     [Theory]
-    [InlineData(1, 16, 16)]
-    [InlineData(3, 15, 17)]
-    [InlineData(1, 5, 2)]
-    public void UNet_StartsAsTheIdentity_AtAnySize(int channels, int h, int w)
+    [InlineData(DenoiserArchitecture.FfdNet, 1, 16, 16)]
+    [InlineData(DenoiserArchitecture.FfdNet, 3, 15, 17)]
+    [InlineData(DenoiserArchitecture.UNet, 1, 16, 16)]
+    [InlineData(DenoiserArchitecture.UNet, 3, 15, 17)]
+    [InlineData(DenoiserArchitecture.UNet, 1, 5, 2)]
+    public void Body_StartsAsTheIdentity_AtAnySize(DenoiserArchitecture architecture, int channels, int h, int w)
     {
         using var scope = NewDisposeScope();
-        using var network = new DenoiserNetwork(UNet(channels));
+        using var network = new DenoiserNetwork(Small(architecture, channels));
         var x = randn(2, channels, h, w);
         (network.forward(x) - x).abs().max().ToDouble().Should().Be(0);
     }
@@ -154,30 +148,17 @@ public sealed class DenoiserNetworkTests
     }
 
     [Theory]
-    [InlineData(16)]
-    [InlineData(18)]
-    public void UNetDenoiser_Tiled_EqualsWholeImage(int tileSize)
+    [InlineData(DenoiserArchitecture.FfdNet, 16)]
+    [InlineData(DenoiserArchitecture.FfdNet, 17)]
+    [InlineData(DenoiserArchitecture.UNet, 16)]
+    [InlineData(DenoiserArchitecture.UNet, 18)]
+    public void Denoiser_Tiled_EqualsWholeImage(DenoiserArchitecture architecture, int tileSize)
     {
-        // Tiles keep the quarter-resolution grid (a tile size is rounded down to a multiple of 4), so tiling changes nothing.
+        // Tiles keep the body's grid (a tile size is rounded down to a multiple of 2 for FFDNet, of 4 for the UNet), so tiling
+        // changes nothing.
         using var scope = NewDisposeScope();
         var info = new DenoiserInfo(0, 16, 0, "test", 0, Array.Empty<double>(), 0, 0, 0);
-        using var denoiser = new Denoiser(Randomised(UNet(noiseInput: true)), BlurKernels.Identity, info);
-        var image = rand(1, 71, 53, generator: new Generator(2));
-        var whole = denoiser.Denoise(image, new DenoiseOptions { TileSize = 512, ClipOutput = false, NoiseLevel = 20 });
-        var tiled = denoiser.Denoise(image, new DenoiseOptions { TileSize = tileSize, ClipOutput = false, NoiseLevel = 20 });
-        (whole - image).abs().max().ToDouble().Should().BeGreaterThan(1e-3);
-        (tiled - whole).abs().max().ToDouble().Should().BeLessThan(1e-5);
-    }
-
-    [Theory]
-    [InlineData(16)]
-    [InlineData(17)]
-    public void FfdNetDenoiser_Tiled_EqualsWholeImage(int tileSize)
-    {
-        // Tiles keep the half-resolution grid (an odd tile size is rounded down to even), so tiling changes nothing.
-        using var scope = NewDisposeScope();
-        var info = new DenoiserInfo(0, 16, 0, "test", 0, Array.Empty<double>(), 0, 0, 0);
-        using var denoiser = new Denoiser(Randomised(Ffd(bounded: true, noiseInput: true)), BlurKernels.Identity, info);
+        using var denoiser = new Denoiser(Randomised(Small(architecture, bounded: true, noiseInput: true)), BlurKernels.Identity, info);
         var image = rand(1, 71, 53, generator: new Generator(2));
         var whole = denoiser.Denoise(image, new DenoiseOptions { TileSize = 512, ClipOutput = false, NoiseLevel = 20 });
         var tiled = denoiser.Denoise(image, new DenoiseOptions { TileSize = tileSize, ClipOutput = false, NoiseLevel = 20 });
