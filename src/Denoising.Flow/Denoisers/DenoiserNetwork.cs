@@ -18,7 +18,7 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
     public const double LogitMargin = 1.0 / 512;
 
     private readonly Conv2d head;
-    private readonly ModuleList<nn.Module<Tensor, Tensor>> blocks; // ResNet and FFDNet bodies; empty for a UNet
+    private readonly ModuleList<ResidualBlock> blocks; // ResNet and FFDNet bodies; empty for a UNet
     private readonly UNetLevels? levels; // the UNet body only (a null field registers nothing, so older models keep their names)
     private readonly Conv2d tail;
     private readonly int scale;
@@ -33,9 +33,7 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
         grid = unet ? UNetLevels.GridMultiple : scale;
         long imageChannels = options.Channels * scale * scale;
         head = nn.Conv2d(imageChannels + (options.NoiseLevelInput ? 1 : 0), options.Width, 3, padding: 1);
-        var body = unet ? Enumerable.Empty<nn.Module<Tensor, Tensor>>()
-            : Enumerable.Range(0, options.ResidualBlocks).Select(_ => (nn.Module<Tensor, Tensor>)new ResidualBlock(options.Width));
-        blocks = new ModuleList<nn.Module<Tensor, Tensor>>(body.ToArray());
+        blocks = ResidualBlock.Stage(unet ? 0 : options.ResidualBlocks, options.Width);
         if (unet) levels = new UNetLevels(options.ResidualBlocks, options.Width);
         tail = nn.Conv2d(options.Width, imageChannels, 3, padding: 1);
         using (no_grad())
@@ -94,7 +92,7 @@ internal sealed class DenoiserNetwork : nn.Module<Tensor, Tensor>
         }
         var hidden = nn.functional.relu(SafeConvolution.Conv2d(head, features, padding: 1));
         if (levels is not null) hidden = levels.forward(hidden);
-        foreach (var block in blocks) hidden = block.forward(hidden);
+        hidden = ResidualBlock.Chain(blocks, hidden);
         var correction = SafeConvolution.Conv2d(tail, hidden, padding: 1);
         if (scale > 1) correction = nn.functional.pixel_shuffle(correction, scale);
         if (correction.shape[2] != h || correction.shape[3] != w) correction = correction.narrow(2, 0, h).narrow(3, 0, w);
