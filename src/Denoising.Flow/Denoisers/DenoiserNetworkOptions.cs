@@ -54,7 +54,7 @@ public sealed record DenoiserNetworkOptions
         double head = (image + (NoiseLevelInput ? 1 : 0)) * w * 9 + w;
         double blocks = Architecture == DenoiserArchitecture.UNet
             ? UNetLevels.ParameterCount(ResidualBlocks, w)
-            : (double)ResidualBlocks * 2 * (w * w * 9 + w);
+            : ResidualBlocks * ResidualBlock.ParameterCount(w);
         return head + blocks + w * image * 9 + image;
     }
 

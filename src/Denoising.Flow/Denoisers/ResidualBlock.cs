@@ -25,6 +25,9 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         return nn.functional.relu(x + h).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The parameters of one block of <paramref name="width"/> channels: two 3x3 convolutions with biases.</summary>
+    public static double ParameterCount(double width) => 2 * ((width * width * 9) + width);
+
     /// <summary>Blocks applied one after the other.</summary>
     public static Tensor Chain(ModuleList<ResidualBlock> blocks, Tensor x)
     {

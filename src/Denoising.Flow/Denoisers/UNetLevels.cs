@@ -57,7 +57,7 @@ internal sealed class UNetLevels : nn.Module<Tensor, Tensor>
         for (int k = 0; k < Levels; k++)
         {
             double w = width * (1 << k);
-            double stage = blocksPerStage * 2 * ((w * w * 9) + w);
+            double stage = blocksPerStage * ResidualBlock.ParameterCount(w);
             count += k < Levels - 1 ? (2 * stage) + (4 * w * 2 * w) + (2 * w) + (2 * w * 4 * w) + (4 * w) : stage;
         }
         return count;

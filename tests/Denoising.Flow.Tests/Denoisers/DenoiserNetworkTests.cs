@@ -69,9 +69,10 @@ public sealed class DenoiserNetworkTests
     }
 
     [Fact]
-    public void UNet_ParameterCount_MatchesTheBuiltNetwork()
+    public void ParameterCount_MatchesTheBuiltNetwork_ForEveryBody()
     {
-        foreach (var options in new[] { UNet(), UNet(3, noiseInput: true, blocks: 2), UNet(blocks: 0) })
+        var resNet = new DenoiserNetworkOptions { ResidualBlocks = 3, Width = 8, NoiseLevelInput = true };
+        foreach (var options in new[] { resNet, resNet with { Channels = 3 }, Ffd(3, noiseInput: true), UNet(), UNet(3, noiseInput: true, blocks: 2), UNet(blocks: 0) })
         {
             using var network = new DenoiserNetwork(options);
             long actual = network.parameters().Sum(p => p.numel());
