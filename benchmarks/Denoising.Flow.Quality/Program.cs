@@ -1,12 +1,12 @@
 // Denoising.Flow quality harness: trains and evaluates the unpaired denoiser on real photographs, with baselines.
 //   dotnet run -c Release --project benchmarks/Denoising.Flow.Quality -- <verb> [--option value ...]
-// Verbs: train (the whole protocol), prior, denoiser, supervised, evaluate, memory, ship. See docs/results.md for the commands behind every number.
+// Verbs: train (the whole protocol), prior, denoiser, supervised, evaluate, objective, memory, ship. See docs/results.md for the commands behind every number.
 using Denoising.Flow.Quality;
 using Microsoft.Extensions.Logging;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
-    Console.WriteLine("usage: <train|prior|denoiser|supervised|evaluate|memory|ship> [--option value ...]  (see docs/results.md)");
+    Console.WriteLine("usage: <train|prior|denoiser|supervised|evaluate|objective|memory|ship> [--option value ...]  (see docs/results.md)");
     return args.Length == 0 ? 2 : 0;
 }
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
@@ -27,6 +27,7 @@ try
         "evaluate" => EvaluateCommand.Run(a, logger, args),
         "memory" => MemoryCommand.Run(a, logger, args),
         "ship" => ShipCommand.Run(a, logger, args),
+        "objective" => ObjectiveCommand.Run(a, logger, args),
         _ => throw new ArgumentException($"Unknown verb '{args[0]}'."),
     };
 }
