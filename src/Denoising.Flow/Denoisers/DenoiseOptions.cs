@@ -44,7 +44,8 @@ public sealed record DenoiseOptions
     /// <summary>
     /// The noise level sigma of the input on the 0..255 scale, for a denoiser whose network takes it
     /// (<see cref="DenoiserNetworkOptions.NoiseLevelInput"/>); ignored by the others. When null (default) it is estimated from
-    /// each whole image with <see cref="Noise.NoiseLevelEstimator"/>.
+    /// each whole image with <see cref="Noise.NoiseLevelEstimator"/>. For a grayscale model on a color image it is the level of
+    /// each RGB channel (the model works on opponent channels, whose level is sigma / sqrt(3); see <see cref="Denoiser.Channels"/>).
     /// </summary>
     public double? NoiseLevel { get; init; }
 

@@ -45,7 +45,11 @@ public sealed class Denoiser : IDisposable
     /// <summary>The device of its weights.</summary>
     public Device Device { get; }
 
-    /// <summary>Image channels of the model. A grayscale model also denoises color images, channel by channel.</summary>
+    /// <summary>
+    /// Image channels of the model. A grayscale model also denoises color images: in an orthonormal opponent colour space
+    /// (luminance and two chrominance channels, where white RGB noise stays white, at 1/sqrt(3) of its level, and the
+    /// chrominance is smooth), each channel as a grayscale image with its own noise level, then back to RGB.
+    /// </summary>
     public int Channels => network.Options.Channels;
 
     /// <summary>
@@ -75,11 +79,17 @@ public sealed class Denoiser : IDisposable
         CheckValues(batch, nameof(image));
 
         var work = batch.to(dtype).to(Device);
-        if (c != Channels) work = work.reshape(-1, 1, batch.shape[2], batch.shape[3]); // grayscale model on color: per channel
-        var sigmas = NoiseLevels(work, options);
+        bool opponentPlanes = c != Channels; // a grayscale model on color: each opponent channel as a grayscale image
+        var levels = options;
+        if (opponentPlanes)
+        {
+            work = OpponentColor.FromRgb(work).reshape(-1, 1, batch.shape[2], batch.shape[3]);
+            if (options.NoiseLevel is { } given) levels = options with { NoiseLevel = given * OpponentColor.NoiseScale };
+        }
+        var sigmas = NoiseLevels(work, levels);
         WarnIfSlowTile(work, options);
         var result = options.SelfEnsemble ? Ensemble(work, sigmas, options.TileSize) : Tiled(work, sigmas, options.TileSize);
-        if (c != Channels) result = result.reshape(batch.shape);
+        if (opponentPlanes) result = OpponentColor.ToRgb(result.reshape(batch.shape));
         if (options.ClipOutput) result = result.clamp(0, 1);
         if (image.dim() == 3) result = result.squeeze(0);
         return result.to(image.dtype).to(image.device).MoveToOuterDisposeScope();

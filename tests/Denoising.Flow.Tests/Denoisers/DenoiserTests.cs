@@ -75,15 +75,24 @@ public sealed class DenoiserTests : IDisposable
         (result - expected).abs().max().ToDouble().Should().BeLessThan(1e-6);
     }
 
-    [Fact]
-    public void Denoise_GrayscaleModelOnColorImage_DenoisesEachChannelLikeAGrayImage()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Denoise_GrayscaleModelOnColorImage_DenoisesEachOpponentChannelLikeAGrayImage(bool levelGiven)
     {
         using var scope = NewDisposeScope();
-        using var denoiser = RandomDenoiser();
+        using var denoiser = RandomDenoiser(noiseLevelInput: true);
         var color = rand(3, 20, 20);
-        var result = denoiser.Denoise(color);
+        var options = new DenoiseOptions { ClipOutput = false, NoiseLevel = levelGiven ? 30 : null };
+        var result = denoiser.Denoise(color, options);
+
+        // Each opponent channel is a grayscale image whose noise level is the RGB level / sqrt(3) when it is given.
+        var planeOptions = options with { NoiseLevel = levelGiven ? 30 / Math.Sqrt(3) : null };
+        var opponent = OpponentColor.FromRgb(color.unsqueeze(0)).squeeze(0);
+        var planes = stack(Enumerable.Range(0, 3).Select(i => denoiser.Denoise(opponent[i].unsqueeze(0), planeOptions).squeeze(0)).ToArray());
+        var expected = OpponentColor.ToRgb(planes.unsqueeze(0)).squeeze(0);
         result.shape.Should().Equal(3, 20, 20);
-        (result[1] - denoiser.Denoise(color[1].unsqueeze(0)).squeeze(0)).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        (result - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
     }
 
     [Fact]
