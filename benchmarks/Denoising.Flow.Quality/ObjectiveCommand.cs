@@ -47,7 +47,8 @@ internal static class ObjectiveCommand
                 double mse = (y.clamp(0, 1) - clean).square().mean().ToDouble();
                 double residual = (y - noisy).square().mean().ToDouble();
                 // The prior scores the clamped output, dequantised with a fixed draw, as in training.
-                var dequantized = ((y.clamp(0, 1) * 255) + rand(y.shape, generator: new Generator(3))) / 256;
+                using var draw = new Generator(3);
+                var dequantized = ((y.clamp(0, 1) * 255) + rand(y.shape, generator: draw)) / 256;
                 double nll;
                 using (no_grad()) nll = -prior.LogLikelihood(dequantized).ToDouble() / y.numel();
                 totals[c, 0] += 10 * Math.Log10(1 / mse);
