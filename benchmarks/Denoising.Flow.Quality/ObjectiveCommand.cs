@@ -1,9 +1,10 @@
 using System.Globalization;
 using Denoising.Flow.Denoisers;
 using Denoising.Flow.Imaging;
+using Denoising.Flow.Metrics;
 using Denoising.Flow.Prior;
-using TorchSharp;
 using Microsoft.Extensions.Logging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Denoising.Flow.Quality;
@@ -12,7 +13,7 @@ namespace Denoising.Flow.Quality;
 /// objective: asks whether the unpaired objective or its optimisation limits a model. For each candidate output on the
 /// validation images at one known sigma (the clean image, the noisy one, and each denoiser's output), it reports the PSNR,
 /// the residual energy mean((D - N)^2), the prior's bits per dimension and the stage-2 objective
-/// J = mean((D - N)^2) + lambda * (-log f(D) / dims) at the given lambda (identity blur). When a worse output has the lower J,
+/// J = mean((D - N)^2) + lambda * (-log f(clamp(D, 0, 1)) / dims) at the given lambda (identity blur, unbounded output). When a worse output has the lower J,
 /// the objective itself prefers it, and longer or better optimisation cannot fix that.
 /// </summary>
 internal static class ObjectiveCommand
@@ -44,16 +45,14 @@ internal static class ObjectiveCommand
             for (int c = 0; c < candidates.Length; c++)
             {
                 var y = candidates[c];
-                double mse = (y.clamp(0, 1) - clean).square().mean().ToDouble();
                 double residual = (y - noisy).square().mean().ToDouble();
-                // The prior scores the clamped output, dequantised with a fixed draw, as in training.
-                using var draw = new Generator(3);
-                var dequantized = ((y.clamp(0, 1) * 255) + rand(y.shape, generator: draw)) / 256;
-                double nll;
-                using (no_grad()) nll = -prior.LogLikelihood(dequantized).ToDouble() / y.numel();
-                totals[c, 0] += 10 * Math.Log10(1 / mse);
+                // The prior scores the output clamped to [0, 1], as in training with the (default) unbounded output.
+                double bitsPerDim;
+                using (no_grad()) bitsPerDim = prior.BitsPerDim(y.clamp(0, 1)).ToDouble();
+                double nll = (bitsPerDim * Math.Log(2)) - Math.Log(256); // -log f / dims, the training's prior term
+                totals[c, 0] += ImageQuality.Psnr(y.clamp(0, 1), clean);
                 totals[c, 1] += residual;
-                totals[c, 2] += (nll + Math.Log(256)) / Math.Log(2);
+                totals[c, 2] += bitsPerDim;
                 totals[c, 3] += residual + (lambda * nll);
             }
         }
