@@ -36,7 +36,10 @@ internal static class EvaluateCommand
         // --sigma-scale K: feed K times the estimated noise level to a model that takes it (the noise level as a smoothing knob).
         double sigmaScale = a.Double("sigma-scale", 1.0);
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
-        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), TileSize = a.Int("tile", 256) };
+        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), Logger = logger, TileSize = a.Int("tile", 256) };
+        // --oracle-blend: a diagnostic row, D + beta (N - D) with each image's beta fitted to its CLEAN image (an upper bound for
+        // --sure-blend, never a method).
+        bool oracleBlend = a.Flag("oracle-blend");
         string reportDir = a.Text("report", Path.Combine("runs", "eval-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDir))));
         int gridImages = a.Int("grid", 3); // images in the PNG grid; 0 writes none
         if (gridImages < 0) throw new ArgumentException($"--grid must be 0 or more, got {gridImages}.");
@@ -64,10 +67,12 @@ internal static class EvaluateCommand
             var watch = Stopwatch.StartNew();
             var denoised = noisy.Select(n => denoiser.Denoise(n, NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale))).ToArray();
             denoiseSeconds += watch.Elapsed.TotalSeconds;
-            string label = !denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
-                : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})");
+            string label = (!denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
+                : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})"))
+                + (options.SureBlend ? ", SURE blend" : "");
             var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
+            if (oracleBlend) results.Add(OracleBlend(denoiser, noisy, cleanImages, files, sigma, n => NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale)));
             if (supervised is not null)
                 results.Add(Score("SUPERVISED upper bound (same network, clean targets)", sigma, noisy.Select(n => supervised.Denoise(n, options)).ToArray(), cleanImages, files));
             foreach (var r in results.Where(r => r.Sigma == sigma))
@@ -103,6 +108,24 @@ internal static class EvaluateCommand
             throw new ArgumentException("--sigma-scale needs a model with as many channels as the images (a grayscale model estimates each color channel itself).");
         double level = trueSigma ?? Noise.NoiseLevelEstimator.Estimate(noisy);
         return options with { NoiseLevel = Math.Min(255, level * scale) };
+    }
+
+    /// <summary>Diagnostic: D + beta (N - D) with beta = (x - D) . (N - D) / ||N - D||^2 fitted to each clean image x.</summary>
+    private static MethodResult OracleBlend(Denoiser denoiser, Tensor[] noisy, Tensor[] clean, IReadOnlyList<string> files, double sigma, Func<Tensor, DenoiseOptions> optionsFor)
+    {
+        var betas = new double[noisy.Length];
+        var blended = noisy.Select((n, i) =>
+        {
+            using var scope = NewDisposeScope();
+            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, ClipOutput = false }).to(float64);
+            var residual = n.to(float64) - d;
+            betas[i] = ((clean[i].to(float64) - d) * residual).sum().item<double>() / residual.square().sum().item<double>();
+            return (d + (betas[i] * residual)).to(float32).MoveToOuterDisposeScope();
+        }).ToArray();
+        Console.WriteLine($"  sigma {sigma,4}: oracle residual weights {string.Join(" ", betas.Select(b => b.ToString("F3", CultureInfo.InvariantCulture)))}");
+        var result = Score("ORACLE blend (diagnostic: beta fitted to the clean image)", sigma, blended, clean, files);
+        foreach (var t in blended) t.Dispose();
+        return result;
     }
 
     private static string DefaultModel(int channels)

@@ -9,11 +9,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     Console.WriteLine("usage: <train|prior|denoiser|supervised|evaluate|objective|memory|ship> [--option value ...]  (see docs/results.md)");
     return args.Length == 0 ? 2 : 0;
 }
-using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+var a = new Args(args.Skip(1));
+// --debug: the library's debug messages too (for example each image's SURE blend weight).
+var level = a.Flag("debug") ? LogLevel.Debug : LogLevel.Information;
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(level));
 var logger = loggerFactory.CreateLogger("quality");
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-var a = new Args(args.Skip(1));
 // --threads N: run two trainings side by side with one core each (the unpaired model and its supervised bound get the same budget).
 TorchSharp.torch.set_num_threads(a.Int("threads", Math.Max(1, Environment.ProcessorCount)));
 try

@@ -38,6 +38,14 @@ public sealed record DenoiseOptions
     /// <summary>Average the outputs over the 8 flips and 90-degree rotations (8x the time, usually a little better).</summary>
     public bool SelfEnsemble { get; init; }
 
+    /// <summary>
+    /// Give back to each image the share of what the network removed that Stein's unbiased risk estimate (SURE) says lowers
+    /// its squared error: the output is D + beta (N - D), with beta in [0, 1] chosen per image from the noisy image alone
+    /// (Monte-Carlo divergence, one more pass of the network, so about 2x the time). A model whose objective over-smooths gets
+    /// detail back; one that does not keeps beta near 0. Needs the noise level (<see cref="NoiseLevel"/>, or estimated).
+    /// </summary>
+    public bool SureBlend { get; init; }
+
     /// <summary>Clip the output to [0, 1] (default true).</summary>
     public bool ClipOutput { get; init; } = true;
 

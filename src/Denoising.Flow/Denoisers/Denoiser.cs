@@ -86,9 +86,11 @@ public sealed class Denoiser : IDisposable
             work = OpponentColor.FromRgb(work).reshape(-1, 1, batch.shape[2], batch.shape[3]);
             if (options.NoiseLevel is { } given) levels = options with { NoiseLevel = given * OpponentColor.NoiseScale };
         }
-        var sigmas = NoiseLevels(work, levels);
+        var imageLevels = network.Options.NoiseLevelInput || options.SureBlend ? ImageNoiseLevels(work, levels) : null;
+        var sigmas = network.Options.NoiseLevelInput ? imageLevels : null;
         WarnIfSlowTile(work, options);
-        var result = options.SelfEnsemble ? Ensemble(work, sigmas, options.TileSize) : Tiled(work, sigmas, options.TileSize);
+        var result = Run(work, sigmas, options);
+        if (options.SureBlend) result = BlendBySure(work, result, imageLevels!, sigmas, options);
         if (opponentPlanes) result = OpponentColor.ToRgb(result.reshape(batch.shape));
         if (options.ClipOutput) result = result.clamp(0, 1);
         if (image.dim() == 3) result = result.squeeze(0);
@@ -246,12 +248,11 @@ public sealed class Denoiser : IDisposable
     internal DenoiserNetwork NetworkModule => network;
 
     /// <summary>
-    /// Per-image noise levels [B] on the [0, 1] scale for a network that takes them: given in the options, or estimated from
-    /// each whole image (before tiling, so every tile of an image sees the same level); null for a network that takes none.
+    /// Per-image noise levels [B] on the [0, 1] scale: given in the options, or estimated from each whole image (before tiling,
+    /// so every tile of an image sees the same level).
     /// </summary>
-    private Tensor? NoiseLevels(Tensor batch, DenoiseOptions options)
+    private Tensor ImageNoiseLevels(Tensor batch, DenoiseOptions options)
     {
-        if (!network.Options.NoiseLevelInput) return null;
         double[] levels;
         if (options.NoiseLevel is { } given)
         {
@@ -260,10 +261,30 @@ public sealed class Denoiser : IDisposable
         else
         {
             if (batch.shape[2] < 2 || batch.shape[3] < 2)
-                throw new ArgumentException($"This denoiser needs the noise level; it cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel.");
+                throw new ArgumentException($"The noise level cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel (this denoiser takes it as an input, or SureBlend needs it).");
             levels = Noise.NoiseLevelEstimator.EstimateBatch(batch);
         }
         return tensor(levels.Select(l => l / 255.0).ToArray(), dtype: dtype, device: Device);
+    }
+
+    /// <summary>The network over the whole batch: tiled, and averaged over the 8 symmetries with the self-ensemble.</summary>
+    private Tensor Run(Tensor batch, Tensor? sigmas, DenoiseOptions options) =>
+        options.SelfEnsemble ? Ensemble(batch, sigmas, options.TileSize) : Tiled(batch, sigmas, options.TileSize);
+
+    /// <summary>
+    /// D + beta (N - D) with each image's beta in [0, 1] minimising SURE (<see cref="SureRisk"/>): one more pass of the whole
+    /// denoiser (tiles, ensemble) on the input moved by a small Gaussian probe, with the same noise levels fed to the network.
+    /// </summary>
+    private Tensor BlendBySure(Tensor noisy, Tensor denoised, Tensor levels, Tensor? sigmas, DenoiseOptions options)
+    {
+        using var generator = new Generator(SureRisk.ProbeSeed);
+        var probe = randn(noisy.shape, generator: generator, dtype: noisy.dtype).to(Device);
+        var steps = SureRisk.Steps(levels);
+        var perturbed = Run(noisy + (steps.view(-1, 1, 1, 1) * probe), sigmas, options);
+        var beta = SureRisk.Measure(noisy, denoised, probe, perturbed, steps, levels).OptimalWeight().clamp(0, 1);
+        if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("SURE blend: residual weights {Weights}", string.Join(", ", beta.data<double>().Select(b => b.ToString("F3", System.Globalization.CultureInfo.InvariantCulture))));
+        return denoised + (beta.to(denoised.dtype).view(-1, 1, 1, 1) * (noisy - denoised));
     }
 
     /// <summary>Whole-image result computed tile by tile: reflect-pad by the receptive radius, keep each tile's core.</summary>
