@@ -38,6 +38,9 @@ internal static class DenoiserCommand
         var curve = PsnrCurve.FromArgs(a, shared, checkpointPath, gray);
         if (synthetic is not null) trainer.WithSyntheticNoise(Parsing.Noise(synthetic), seed: a.Int("noise-seed", 7));
         if (a.Flag("sure")) trainer.WithDataTerm(DataTerm.Sure);
+        // --average-half-life N: return the moving average of the weights (half-life N steps) instead of the last weights.
+        int halfLife = a.Int("average-half-life", 0);
+        if (halfLife > 0) trainer.WithWeightAveraging(halfLife);
         if (a.Long("steps") is { } steps) trainer.WithSteps(steps);
         if (a.Double("minutes") is { } minutes) trainer.WithDuration(TimeSpan.FromMinutes(minutes));
         a.EnsureAllUsed();
@@ -55,7 +58,13 @@ internal static class DenoiserCommand
         log.Values["curve"] = progress.Curve.Select(c => new { c.Step, c.Seconds, c.Loss, c.Bpd, c.Lambda }).ToArray();
         if (curve is not null)
         {
-            curve.Add(denoiser, denoiser.Info.Steps, denoiser.Info.TrainingSeconds);
+            if (halfLife > 0)
+            {
+                // The saved denoiser holds the average; the last weights are in the checkpoint written at the end.
+                using var last = Denoiser.LoadTrainingCheckpoint(checkpointPath, TorchSharp.torch.CPU, averaged: false);
+                curve.Add(last, denoiser.Info.Steps, denoiser.Info.TrainingSeconds, denoiser);
+            }
+            else curve.Add(denoiser, denoiser.Info.Steps, denoiser.Info.TrainingSeconds);
             log.Values["psnrCurve"] = curve.Points;
         }
         log.Write(output + ".json");

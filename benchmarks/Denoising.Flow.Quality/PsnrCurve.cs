@@ -31,14 +31,20 @@ internal sealed class PsnrCurve(IReadOnlyList<Tensor> validation, double sigma, 
         var written = File.GetLastWriteTimeUtc(checkpoint);
         if (written <= lastSeen) return;
         lastSeen = written;
-        using var denoiser = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU);
-        Add(denoiser, denoiser.Info.Steps, denoiser.Info.TrainingSeconds);
+        using var denoiser = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU, averaged: false);
+        using var averaged = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU, averaged: true);
+        Add(denoiser, denoiser.Info.Steps, denoiser.Info.TrainingSeconds, HoldsAverage() ? averaged : null);
     }
 
-    public void Add(Denoiser denoiser, long step, double seconds)
+    /// <summary>Adds a point: the last weights' PSNR and, for a run that averages its weights, the average's.</summary>
+    public void Add(Denoiser denoiser, long step, double seconds, Denoiser? average = null)
     {
         double psnr = EvaluateCommand.MeanPsnr(denoiser, validation, sigma);
-        Points.Add(new { Step = step, Minutes = Math.Round(seconds / 60, 2), Sigma = sigma, Psnr = Math.Round(psnr, 3) });
-        Console.WriteLine($"[Curve] step {step} after {seconds / 60:F1} min: validation PSNR {psnr:F2} dB at sigma {sigma}");
+        double? averagePsnr = average is null ? null : EvaluateCommand.MeanPsnr(average, validation, sigma);
+        Points.Add(new { Step = step, Minutes = Math.Round(seconds / 60, 2), Sigma = sigma, Psnr = Math.Round(psnr, 3), AveragePsnr = averagePsnr is { } v ? Math.Round(v, 3) : (double?)null });
+        Console.WriteLine($"[Curve] step {step} after {seconds / 60:F1} min: validation PSNR {psnr:F2} dB at sigma {sigma}"
+            + (averagePsnr is { } ap ? $" (weight average {ap:F2} dB)" : ""));
     }
+
+    private bool HoldsAverage() => Persistence.CheckpointFile.Read(checkpoint, DenoiserTrainer.CheckpointKind).Sections.Count > Persistence.TrainingCheckpoint.AverageSection;
 }

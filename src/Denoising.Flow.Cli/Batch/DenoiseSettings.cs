@@ -16,6 +16,9 @@ internal sealed record DenoiseSettings
 
     public bool Ensemble { get; init; }
 
+    /// <summary>DenoiseOptions.SureBlend.</summary>
+    public bool SureBlend { get; init; }
+
     public bool Recursive { get; init; }
 
     public bool Overwrite { get; init; }

@@ -30,18 +30,19 @@ internal static class EvaluateCommand
         var sigmas = new Option<string>("--sigma") { Description = "Noise levels on the 0..255 scale, comma separated.", DefaultValueFactory = _ => "15,25,50" };
         var model = CommonOptions.Model("gray, color or a .dnflow file; auto picks the shipped model matching each image.");
         var ensemble = new Option<bool>("--ensemble") { Description = "Self-ensemble (8 flips and rotations)." };
+        var sureBlend = new Option<bool>("--sure-blend") { Description = "SURE blend of output and input (DenoiseOptions.SureBlend)." };
         var report = new Option<string>("--report") { Description = "Folder for report.json and the grid PNG.", DefaultValueFactory = _ => "dnflow-eval" };
         var seed = new Option<long>("--seed") { Description = "Seed of the noise.", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
         var command = new Command("evaluate", "PSNR/SSIM of a denoiser on clean images with added Gaussian noise, with baselines and a grid picture.")
         {
-            clean, sigmas, model, ensemble, report, seed, threads,
+            clean, sigmas, model, ensemble, sureBlend, report, seed, threads,
         };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var levels = ParseSigmas(parse.GetValue(sigmas)!);
-            return Run(parse.GetValue(clean)!, levels, CommonOptions.CheckModel(parse.GetValue(model)!), parse.GetValue(ensemble),
+            return Run(parse.GetValue(clean)!, levels, CommonOptions.CheckModel(parse.GetValue(model)!), new DenoiseOptions { SelfEnsemble = parse.GetValue(ensemble), SureBlend = parse.GetValue(sureBlend) },
                 parse.GetValue(report)!, parse.GetValue(seed), terminal);
         });
         return command;
@@ -60,13 +61,12 @@ internal static class EvaluateCommand
         return values;
     }
 
-    public static int Run(string cleanFolder, double[] sigmas, string model, bool ensemble, string reportFolder, long seed, Terminal terminal)
+    public static int Run(string cleanFolder, double[] sigmas, string model, DenoiseOptions options, string reportFolder, long seed, Terminal terminal)
     {
         var files = ImageIO.ListImages(cleanFolder);
         var images = files.Select(f => ImageIO.Read(f)).ToArray();
         var names = files.Select(Path.GetFileName).ToArray();
         var denoisers = new Dictionary<string, Denoiser>(StringComparer.Ordinal);
-        var options = new DenoiseOptions { SelfEnsemble = ensemble };
         var results = new List<MethodScores>();
         try
         {
@@ -115,7 +115,7 @@ internal static class EvaluateCommand
         string reportPath = Path.Combine(reportFolder, "report.json");
         AtomicFile.Write(reportPath, s => JsonSerializer.Serialize(s, new
         {
-            clean = Path.GetFullPath(cleanFolder), model, ensemble, seed, noise = "unclipped float Gaussian, seed + image index", results,
+            clean = Path.GetFullPath(cleanFolder), model, ensemble = options.SelfEnsemble, sureBlend = options.SureBlend, seed, noise = "unclipped float Gaussian, seed + image index", results,
         }, new JsonSerializerOptions { WriteIndented = true }));
         terminal.Line($"Report: {Path.GetFullPath(reportPath)}");
         return ExitCodes.Success;

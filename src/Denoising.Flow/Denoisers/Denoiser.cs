@@ -219,8 +219,18 @@ public sealed class Denoiser : IDisposable
     /// or running training. The checkpoint is read, never changed; its training record holds the step, the training time and,
     /// for <see cref="PriorWeight.Discrepancy"/>, the adapted factor gamma as <see cref="DenoiserInfo.FinalPriorWeight"/>.
     /// </summary>
+    /// <remarks>
+    /// For a run that averages its weights (<c>WithWeightAveraging</c>), the denoiser holds the average: what training would
+    /// return if it ended at this step.
+    /// </remarks>
     /// <exception cref="CheckpointException">The file is not a denoiser training checkpoint or is corrupt.</exception>
-    public static Denoiser LoadTrainingCheckpoint(string path, Device? device = null)
+    public static Denoiser LoadTrainingCheckpoint(string path, Device? device = null) => LoadTrainingCheckpoint(path, device, averaged: true);
+
+    /// <summary>
+    /// <see cref="LoadTrainingCheckpoint(string, Device?)"/> with the choice of the last weights (<paramref name="averaged"/> false)
+    /// or the average when the checkpoint holds one (the quality harness compares both).
+    /// </summary>
+    internal static Denoiser LoadTrainingCheckpoint(string path, Device? device, bool averaged)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return ModelLimits.Guard(path, () =>
@@ -228,9 +238,10 @@ public sealed class Denoiser : IDisposable
             var contents = CheckpointFile.Read(path, DenoiserTrainer.CheckpointKind);
             var config = Json.Read<TrainingConfig>(contents.ConfigJson, path);
             var state = Json.Read<TrainingCheckpoint.State>(contents.StateJson, path);
-            if (contents.Sections.Count != 2) throw new CheckpointException(path, "it does not hold weights and optimizer state.");
+            TrainingCheckpoint.CheckSections(contents, path);
             var blur = CheckedArchitecture(path, config.Architecture?.Network, config.Architecture?.Blur, config.BlurTaps);
-            var network = LoadNetwork(path, config.Architecture!.Network, contents.Sections[0], device);
+            bool useAverage = averaged && contents.Sections.Count > TrainingCheckpoint.AverageSection;
+            var network = LoadNetwork(path, config.Architecture!.Network, contents.Sections[useAverage ? TrainingCheckpoint.AverageSection : 0], device);
             double gamma = state.StageStateOrLegacy()?.Deserialize<PriorWeightState>(Json.Options)?.Gamma ?? double.NaN;
             var info = new DenoiserInfo(state.Step, config.PatchSize, 0, config.Weight, gamma,
                 Array.Empty<double>(), double.NaN, double.NaN, state.TrainingSeconds)

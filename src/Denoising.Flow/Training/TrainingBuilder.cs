@@ -33,6 +33,7 @@ public abstract class TrainingBuilder<TSelf> where TSelf : TrainingBuilder<TSelf
     private protected TimeSpan CheckpointInterval { get; private set; } = TimeSpan.FromMinutes(3);
     private protected ILogger Logger { get; private set; } = NullLogger.Instance;
     private protected ImageReadOptions? ReadOptions { get; private set; }
+    private protected int AverageHalfLife { get; private set; }
 
     private TSelf Self => (TSelf)this;
 
@@ -81,6 +82,14 @@ public abstract class TrainingBuilder<TSelf> where TSelf : TrainingBuilder<TSelf
         return Self;
     }
 
+    /// <summary>
+    /// Return an exponential moving average of the weights instead of the last ones (Polyak averaging): after every step the
+    /// average moves towards the new weights, and a step's contribution halves every <paramref name="halfLifeSteps"/> steps.
+    /// It smooths out the noise of the last optimizer steps. 0 (default) returns the last weights. The average travels in
+    /// checkpoints, and <c>Denoiser.LoadTrainingCheckpoint</c> reads it.
+    /// </summary>
+    public TSelf WithWeightAveraging(int halfLifeSteps) { AverageHalfLife = halfLifeSteps; return Self; }
+
     /// <summary>Image decoding options (pixel limit).</summary>
     public TSelf WithImageReadOptions(ImageReadOptions options) { ReadOptions = options; return Self; }
 
@@ -98,6 +107,7 @@ public abstract class TrainingBuilder<TSelf> where TSelf : TrainingBuilder<TSelf
         foreach (var p in LearningRate.Problems()) yield return p;
         if (!(GradientClip > 0)) yield return $"GradientClipping: must be positive, got {GradientClip}.";
         if (CheckpointInterval <= TimeSpan.Zero) yield return $"CheckpointInterval: must be positive, got {CheckpointInterval}.";
+        if (AverageHalfLife < 0) yield return $"WeightAveraging: the half-life must be 0 (off) or a positive number of steps, got {AverageHalfLife}.";
     }
 
     /// <summary>Throws one <see cref="ArgumentException"/> listing every problem.</summary>
@@ -117,6 +127,15 @@ public abstract class TrainingBuilder<TSelf> where TSelf : TrainingBuilder<TSelf
     {
         Stage = stage, Model = model, LearningRate = LearningRate, Budget = new TrainingBudget(totalSteps, Duration), BatchSize = BatchSize,
         GradientClip = GradientClip, Logger = Logger, Progress = progress, CheckpointPath = CheckpointPath, CheckpointInterval = CheckpointInterval,
-        CheckpointKind = checkpointKind, ConfigJson = configJson,
+        CheckpointKind = checkpointKind, ConfigJson = WithAveraging(configJson), AverageHalfLife = AverageHalfLife,
     };
+
+    /// <summary>The run's configuration with the averaging's half-life when it averages (a resume under another one is reported).</summary>
+    private string WithAveraging(string configJson)
+    {
+        if (AverageHalfLife == 0) return configJson;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(configJson)!.AsObject();
+        node["WeightAverageHalfLife"] = AverageHalfLife;
+        return node.ToJsonString();
+    }
 }

@@ -10,7 +10,8 @@ namespace Denoising.Flow.Training;
 /// <summary>
 /// The one training loop of the library, shared by both stages and by the quality harness's supervised bound. It owns the
 /// Adam optimizer, learning-rate schedule, gradient clipping, the dispose scope of every step, the finite-loss check,
-/// checkpoints and resume (weights, optimizer, the objective's state, step and time), progress, cancellation and logging.
+/// checkpoints and resume (weights, optimizer, the objective's state, step and time), the optional moving average of the weights,
+/// progress, cancellation and logging.
 /// The caller seeds torch and places the model on its device before <see cref="Run"/> (the builders do both from their settings). A stage gives only its per-batch loss (<see cref="ITrainingObjective"/>).
 /// </summary>
 internal sealed class TrainingSession
@@ -27,6 +28,12 @@ internal sealed class TrainingSession
     /// <summary>Checkpoint file, or null for none.</summary>
     public string? CheckpointPath { get; init; }
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// Half-life in steps of the moving average of the weights that training returns (<see cref="WeightAverage"/>); 0 (default)
+    /// returns the last weights. The average travels in checkpoints, so a resumed run continues it.
+    /// </summary>
+    public int AverageHalfLife { get; init; }
 
     /// <summary>The kind written into checkpoints (a checkpoint of another kind is refused).</summary>
     public required string CheckpointKind { get; init; }
@@ -45,10 +52,11 @@ internal sealed class TrainingSession
         if (CheckpointPath is not null) EnsureWritable(CheckpointPath);
         var parameters = Model.parameters().Where(p => p.requires_grad).ToArray();
         using var optimizer = optim.Adam(parameters, lr: LearningRate.BaseRate);
+        using var average = AverageHalfLife > 0 ? new WeightAverage(Model, AverageHalfLife) : null;
         string architectureJson = ArchitectureOf(ConfigJson);
         long start = 0;
         double previousSeconds = 0;
-        if (CheckpointPath is not null && TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind, ArchitectureOf, architectureJson, Model, optimizer, out string? storedConfig) is { } resumed)
+        if (CheckpointPath is not null && TrainingCheckpoint.TryResume(CheckpointPath, CheckpointKind, ArchitectureOf, architectureJson, Model, optimizer, out string? storedConfig, out byte[]? storedAverage) is { } resumed)
         {
             WarnOnChangedSettings(storedConfig!);
             start = resumed.Step;
@@ -56,6 +64,15 @@ internal sealed class TrainingSession
             objective.Restore(resumed.StageStateOrLegacy());
             foreach (var metrics in resumed.Recent?.Deserialize<StepMetrics[]>(Json.Options) ?? Array.Empty<StepMetrics>()) recent.Enqueue(metrics);
             Logger.LogInformation("{Stage}: resuming from {Path} at step {Step}", Stage, CheckpointPath, start);
+            if (average is not null)
+            {
+                if (storedAverage is not null) average.Load(storedAverage, CheckpointPath);
+                else
+                {
+                    average.Reset();
+                    Logger.LogWarning("{Stage}: the checkpoint {Path} holds no weight average; the average starts again at step {Step}", Stage, CheckpointPath, start);
+                }
+            }
         }
 
         var clock = Stopwatch.StartNew();
@@ -79,6 +96,7 @@ internal sealed class TrainingSession
             var metrics = new StepMetrics(loss, batch.DataTerm, batch.PriorTerm, batch.BitsPerDim, batch.PriorWeight, rate) { GradientNorm = norm };
             if (!double.IsFinite(norm)) return metrics; // The loop stops; the weights are left as they were.
             optimizer.step();
+            average?.Update(step);
             objective.Completed(step, batch);
             recent.Enqueue(metrics);
             if (recent.Count > 50) recent.Dequeue();
@@ -86,8 +104,9 @@ internal sealed class TrainingSession
         },
         (path, step) => TrainingCheckpoint.Save(path, CheckpointKind, ConfigJson,
             new TrainingCheckpoint.State(step, previousSeconds + clock.Elapsed.TotalSeconds, objective.State,
-                Recent: JsonSerializer.SerializeToElement(recent.ToArray(), Json.Options)), Model, optimizer),
+                Recent: JsonSerializer.SerializeToElement(recent.ToArray(), Json.Options)), Model, optimizer, average?.Save()),
         cancellationToken);
+        average?.CopyToModel();
         return (end, previousSeconds + clock.Elapsed.TotalSeconds);
     }
 

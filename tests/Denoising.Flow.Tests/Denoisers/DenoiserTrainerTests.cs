@@ -130,6 +130,59 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_WithWeightAveraging_ReturnsTheAverage_AndTheCheckpointHoldsBoth()
+    {
+        var images = SyntheticImages.Create(3, 32, seed: 17);
+        string checkpoint = folder.File("average.ckpt");
+        using var averaged = Tiny(images, 12).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithWeightAveraging(3).WithCheckpoint(checkpoint).Train();
+        using var scope = NewDisposeScope();
+        var probe = images[0] + (0.1 * randn(images[0].shape, generator: new Generator(3)));
+        using (var fromCheckpoint = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU))
+            (fromCheckpoint.Denoise(probe) - averaged.Denoise(probe)).abs().max().ToDouble().Should().Be(0, "the checkpoint's denoiser is the average training returned");
+        using (var last = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU, averaged: false))
+            (last.Denoise(probe) - averaged.Denoise(probe)).abs().max().ToDouble().Should().BeGreaterThan(1e-4, "the average is not the last weights");
+        CheckpointFile.Read(checkpoint, "DenoiserTraining").ConfigJson.Should().Contain("\"WeightAverageHalfLife\":3");
+    }
+
+    [Fact]
+    public void Train_WithWeightAveraging_ResumedRun_ContinuesTheAverageExactly()
+    {
+        var images = SyntheticImages.Create(3, 32, seed: 19);
+        DenoiserTrainer Run(long steps) => Tiny(images, steps).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithWeightAveraging(4);
+        using var straight = Run(10).Train();
+
+        string checkpoint = folder.File("resume-average.ckpt");
+        using (Run(5).WithCheckpoint(checkpoint).Train()) { }
+        var logger = new ListLogger();
+        using var resumed = Run(10).WithCheckpoint(checkpoint).WithLogger(logger).Train();
+
+        using var scope = NewDisposeScope();
+        var probe = images[1] + (0.1 * randn(images[1].shape, generator: new Generator(4)));
+        (resumed.Denoise(probe) - straight.Denoise(probe)).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        logger.Entries.Should().NotContain(e => e.Level == LogLevel.Warning);
+    }
+
+    [Fact]
+    public void Train_WithWeightAveraging_FromACheckpointWithoutAnAverage_WarnsAndStartsItAgain()
+    {
+        var images = SyntheticImages.Create(3, 32, seed: 23);
+        string checkpoint = folder.File("plain.ckpt");
+        using (Tiny(images, 4).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithCheckpoint(checkpoint).Train()) { }
+        var logger = new ListLogger();
+        using var resumed = Tiny(images, 6).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithWeightAveraging(4).WithCheckpoint(checkpoint).WithLogger(logger).Train();
+        resumed.Info.Steps.Should().Be(6);
+        logger.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("holds no weight average"));
+        logger.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("WeightAverageHalfLife"));
+    }
+
+    [Fact]
+    public void Train_WithANegativeAveragingHalfLife_IsRefusedWithTheOtherProblems()
+    {
+        var act = () => new DenoiserTrainer().WithWeightAveraging(-2).WithBatchSize(0).Train();
+        act.Should().Throw<ArgumentException>().Where(e => e.Message.Contains("WeightAveraging") && e.Message.Contains("-2") && e.Message.Contains("BatchSize"));
+    }
+
+    [Fact]
     public void SureDataTerm_IsTheResidualMinusTheNoiseEnergyPlusTwiceItTimesTheDivergence()
     {
         using var scope = NewDisposeScope();
