@@ -36,7 +36,7 @@ internal static class EvaluateCommand
         // --sigma-scale K: feed K times the estimated noise level to a model that takes it (the noise level as a smoothing knob).
         double sigmaScale = a.Double("sigma-scale", 1.0);
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
-        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), Logger = logger, TileSize = a.Int("tile", 256) };
+        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), Logger = logger, TileSize = a.Int("tile", 256) };
         // --oracle-blend: a diagnostic row, D + beta (N - D) with each image's beta fitted to its CLEAN image (an upper bound for
         // --sure-blend, never a method).
         bool oracleBlend = a.Flag("oracle-blend");
@@ -69,7 +69,7 @@ internal static class EvaluateCommand
             denoiseSeconds += watch.Elapsed.TotalSeconds;
             string label = (!denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
                 : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})"))
-                + (options.SureBlend ? ", SURE blend" : "");
+                + (options.SureTuning ? ", SURE tuning" : "") + (options.SureBlend ? ", SURE blend" : "");
             var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
             if (oracleBlend) results.Add(OracleBlend(denoiser, noisy, cleanImages, files, sigma, n => NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale)));
@@ -117,7 +117,7 @@ internal static class EvaluateCommand
         var blended = noisy.Select((n, i) =>
         {
             using var scope = NewDisposeScope();
-            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, ClipOutput = false }).to(float64);
+            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, SureTuning = false, ClipOutput = false }).to(float64);
             var residual = n.to(float64) - d;
             betas[i] = ((clean[i].to(float64) - d) * residual).sum().item<double>() / residual.square().sum().item<double>();
             return (d + (betas[i] * residual)).to(float32).MoveToOuterDisposeScope();

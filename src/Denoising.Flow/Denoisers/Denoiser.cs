@@ -86,11 +86,10 @@ public sealed class Denoiser : IDisposable
             work = OpponentColor.FromRgb(work).reshape(-1, 1, batch.shape[2], batch.shape[3]);
             if (options.NoiseLevel is { } given) levels = options with { NoiseLevel = given * OpponentColor.NoiseScale };
         }
-        var imageLevels = network.Options.NoiseLevelInput || options.SureBlend ? ImageNoiseLevels(work, levels) : null;
-        var sigmas = network.Options.NoiseLevelInput ? imageLevels : null;
+        bool sure = options.SureBlend || (options.SureTuning && network.Options.NoiseLevelInput);
+        var imageLevels = network.Options.NoiseLevelInput || sure ? ImageNoiseLevels(work, levels) : null;
         WarnIfSlowTile(work, options);
-        var result = Run(work, sigmas, options);
-        if (options.SureBlend) result = BlendBySure(work, result, imageLevels!, sigmas, options);
+        var result = sure ? ChosenBySure(work, imageLevels!, options) : Run(work, network.Options.NoiseLevelInput ? imageLevels : null, options);
         if (opponentPlanes) result = OpponentColor.ToRgb(result.reshape(batch.shape));
         if (options.ClipOutput) result = result.clamp(0, 1);
         if (image.dim() == 3) result = result.squeeze(0);
@@ -272,7 +271,7 @@ public sealed class Denoiser : IDisposable
         else
         {
             if (batch.shape[2] < 2 || batch.shape[3] < 2)
-                throw new ArgumentException($"The noise level cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel (this denoiser takes it as an input, or SureBlend needs it).");
+                throw new ArgumentException($"The noise level cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel (this denoiser takes it as an input, or SureBlend or SureTuning needs it).");
             levels = Noise.NoiseLevelEstimator.EstimateBatch(batch);
         }
         return tensor(levels.Select(l => l / 255.0).ToArray(), dtype: dtype, device: Device);
@@ -283,20 +282,49 @@ public sealed class Denoiser : IDisposable
         options.SelfEnsemble ? Ensemble(batch, sigmas, options.TileSize) : Tiled(batch, sigmas, options.TileSize);
 
     /// <summary>
-    /// D + beta (N - D) with each image's beta in [0, 1] minimising SURE (<see cref="SureRisk"/>): one more pass of the whole
-    /// denoiser (tiles, ensemble) on the input moved by a small Gaussian probe, with the same noise levels fed to the network.
+    /// The output Stein's unbiased risk estimate rates best for each image (<see cref="SureRisk"/>): among the noise levels
+    /// <see cref="DenoiseOptions.SureTuningScales"/> x sigma fed to the network (with <see cref="DenoiseOptions.SureTuning"/>,
+    /// for a network that takes the level; else sigma itself), each blended with its SURE-optimal beta in [0, 1] when
+    /// <see cref="DenoiseOptions.SureBlend"/> is set. Each candidate costs two passes of the whole denoiser (tiles, ensemble):
+    /// on the input, and on the input moved by a Gaussian probe of fixed seed for the divergence. SURE always uses the image's
+    /// own level <paramref name="levels"/>, whatever level the network is fed.
     /// </summary>
-    private Tensor BlendBySure(Tensor noisy, Tensor denoised, Tensor levels, Tensor? sigmas, DenoiseOptions options)
+    private Tensor ChosenBySure(Tensor noisy, Tensor levels, DenoiseOptions options)
     {
         using var generator = new Generator(SureRisk.ProbeSeed);
         var probe = randn(noisy.shape, generator: generator, dtype: noisy.dtype).to(Device);
         var steps = SureRisk.Steps(levels);
-        var perturbed = Run(noisy + (steps.view(-1, 1, 1, 1) * probe), sigmas, options);
-        var beta = SureRisk.Measure(noisy, denoised, probe, perturbed, steps, levels).OptimalWeight().clamp(0, 1);
-        if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
-            logger.LogDebug("SURE blend: residual weights {Weights}", string.Join(", ", beta.data<double>().Select(b => b.ToString("F3", System.Globalization.CultureInfo.InvariantCulture))));
-        return denoised + (beta.to(denoised.dtype).view(-1, 1, 1, 1) * (noisy - denoised));
+        var moved = noisy + (steps.view(-1, 1, 1, 1) * probe);
+        bool takesLevel = network.Options.NoiseLevelInput;
+        var scales = takesLevel && options.SureTuning ? options.SureTuningScales : new[] { 1.0 };
+        Tensor? best = null, bestRisk = null;
+        foreach (double scale in scales)
+        {
+            using var scope = NewDisposeScope();
+            var sigmas = takesLevel ? (levels * scale).clamp(0, 1) : null;
+            var denoised = Run(noisy, sigmas, options);
+            var terms = SureRisk.Measure(noisy, denoised, probe, Run(moved, sigmas, options), steps, levels);
+            var beta = options.SureBlend ? terms.OptimalWeight().clamp(0, 1) : zeros_like(terms.Residual);
+            var risk = terms.Risk(beta);
+            var output = denoised + (beta.to(denoised.dtype).view(-1, 1, 1, 1) * (noisy - denoised));
+            if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
+                logger.LogDebug("SURE: noise-level scale {Scale}: residual weights {Weights}, risk per value {Risks}", scale, Format(beta), Format(risk / terms.Values));
+            if (best is not null)
+            {
+                var better = risk < bestRisk!;
+                output = where(better.view(-1, 1, 1, 1), output, best);
+                risk = where(better, risk, bestRisk!);
+                best.Dispose();
+                bestRisk!.Dispose();
+            }
+            best = output.MoveToOuterDisposeScope();
+            bestRisk = risk.MoveToOuterDisposeScope();
+        }
+        return best!;
     }
+
+    private static string Format(Tensor values) =>
+        string.Join(", ", values.to(float64).cpu().data<double>().ToArray().Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Whole-image result computed tile by tile: reflect-pad by the receptive radius, keep each tile's core.</summary>
     private Tensor Tiled(Tensor batch, Tensor? sigmas, int tileSize)

@@ -1,3 +1,4 @@
+using Denoising.Flow.Denoisers;
 using FluentAssertions;
 using TorchSharp;
 using Xunit;
@@ -48,6 +49,53 @@ public sealed class DenoiserSureBlendTests
         var image = rand(new long[] { 1, 24, 24 }, generator: new Generator(9));
         (denoiser.Denoise(image, Raw) - image).abs().max().ToDouble().Should().BeGreaterThan(1e-3, "the network must change the image for this test to mean anything");
         (denoiser.Denoise(image, Raw with { SureBlend = true, NoiseLevel = 0 }) - image).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
+
+    [Fact]
+    public void Denoise_SureTuning_KeepsForEachImageTheCandidateLevelWithTheLowestRisk()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(noiseLevelInput: true);
+        var clean = rand(new long[] { 2, 1, 36, 36 }, generator: new Generator(17)) * 0.4 + 0.3;
+        var noisy = clean + (randn(clean.shape, generator: new Generator(18)) * (20.0 / 255));
+        var scales = new[] { 0.5, 1.0, 2.0 };
+        var tuned = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20, SureTuning = true, SureTuningScales = scales });
+
+        // The same computation by hand: each candidate level, its SURE with the image's own level and the fixed probe.
+        using var generator = new Generator(SureRisk.ProbeSeed);
+        var probe = randn(noisy.shape, generator: generator);
+        var levels = full(2, 20.0 / 255);
+        var steps = SureRisk.Steps(levels);
+        var candidates = scales.Select(k => denoiser.Denoise(noisy, Raw with { NoiseLevel = 20 * k })).ToArray();
+        var risks = scales.Select((k, i) => SureRisk.Measure(noisy, candidates[i], probe,
+            denoiser.Denoise(noisy + (steps.view(-1, 1, 1, 1) * probe), Raw with { NoiseLevel = 20 * k }), steps, levels).Risk(zeros(2, dtype: float64))).ToArray();
+        for (int image = 0; image < 2; image++)
+        {
+            int best = Enumerable.Range(0, scales.Length).MinBy(i => risks[i][image].ToDouble());
+            (tuned[image] - candidates[best][image]).abs().max().ToDouble().Should().BeLessThan(1e-5, $"image {image} keeps scale {scales[best]}");
+        }
+        (candidates[0] - candidates[2]).abs().max().ToDouble().Should().BeGreaterThan(1e-3, "the candidates must differ for this test to mean anything");
+    }
+
+    [Fact]
+    public void Denoise_SureTuning_NetworkWithoutANoiseLevelInput_IsIgnored()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser();
+        var image = rand(new long[] { 1, 20, 20 }, generator: new Generator(19));
+        (denoiser.Denoise(image, Raw with { SureTuning = true }) - denoiser.Denoise(image, Raw)).abs().max().ToDouble().Should().Be(0);
+    }
+
+    [Fact]
+    public void Denoise_SureTuningScalesEmptyOrNotPositive_Throws()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(noiseLevelInput: true);
+        foreach (var scales in new[] { Array.Empty<double>(), new[] { 1.0, 0.0 }, new[] { double.NaN } })
+            ((Action)(() => denoiser.Denoise(rand(1, 8, 8), new DenoiseOptions { SureTuning = true, SureTuningScales = scales })))
+                .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*SureTuningScales*");
+        DenoiseOptions.DefaultSureTuningScales.Should().Equal(0.8, 0.9, 1.0, 1.1, 1.25);
+        DenoiseOptions.Default.SureTuningScales.Should().Equal(DenoiseOptions.DefaultSureTuningScales, "the shared default instance gets them too");
     }
 
     [Fact]
