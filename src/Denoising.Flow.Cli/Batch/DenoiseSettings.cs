@@ -19,6 +19,9 @@ internal sealed record DenoiseSettings
     /// <summary>DenoiseOptions.SureBlend.</summary>
     public bool SureBlend { get; init; }
 
+    /// <summary>DenoiseOptions.SureTuning.</summary>
+    public bool SureTuning { get; init; }
+
     public bool Recursive { get; init; }
 
     public bool Overwrite { get; init; }
