@@ -22,14 +22,19 @@ public sealed class SureRiskTests
     /// <summary>The linear shrinkage D(N) = a N + (1 - a) m towards the constant m: its divergence is exactly a n.</summary>
     private static Tensor Shrink(Tensor x, double a) => (a * x) + ((1 - a) * 0.5);
 
+    /// <summary>SURE's terms of <see cref="Shrink"/> with factor <paramref name="a"/> at the noise levels <paramref name="sigmas"/> [B].</summary>
+    private static SureTerms ShrinkTerms(Tensor noisy, Tensor probe, Tensor sigmas, double a)
+    {
+        var steps = SureRisk.Steps(sigmas);
+        return SureRisk.Measure(noisy, Shrink(noisy, a), probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), a), steps, sigmas);
+    }
+
     [Fact]
     public void Measure_LinearShrinkage_DivergenceIsANWithinMonteCarloError()
     {
         using var scope = NewDisposeScope();
         var (_, noisy, probe) = Batch();
-        var sigmas = full(2, Sigma, dtype: float64);
-        var steps = SureRisk.Steps(sigmas);
-        var terms = SureRisk.Measure(noisy, Shrink(noisy, 0.3), probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), 0.3), steps, sigmas);
+        var terms = ShrinkTerms(noisy, probe, full(2, Sigma, dtype: float64), 0.3);
         double n = 96 * 96;
         terms.Values.Should().Be(96 * 96);
         // b . (a eps b) / eps = a ||b||^2: mean a n, standard deviation a sqrt(2 n) (about 1.5% of a n here).
@@ -42,12 +47,10 @@ public sealed class SureRiskTests
     {
         using var scope = NewDisposeScope();
         var (clean, noisy, probe) = Batch();
-        var sigmas = full(2, Sigma, dtype: float64);
-        var steps = SureRisk.Steps(sigmas);
         foreach (double a in new[] { 0.2, 0.6 })
         {
             var denoised = Shrink(noisy, a);
-            var terms = SureRisk.Measure(noisy, denoised, probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), a), steps, sigmas);
+            var terms = ShrinkTerms(noisy, probe, full(2, Sigma, dtype: float64), a);
             foreach (double beta in new[] { 0.0, 0.3, 1.0 })
             {
                 var blend = denoised + (beta * (noisy - denoised));
@@ -64,10 +67,7 @@ public sealed class SureRiskTests
     {
         using var scope = NewDisposeScope();
         var (_, noisy, probe) = Batch();
-        var sigmas = tensor(new[] { 0.05, 0.2 }, dtype: float64);
-        var steps = SureRisk.Steps(sigmas);
-        var denoised = Shrink(noisy, 0.5);
-        var terms = SureRisk.Measure(noisy, denoised, probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), 0.5), steps, sigmas);
+        var terms = ShrinkTerms(noisy, probe, tensor(new[] { 0.05, 0.2 }, dtype: float64), 0.5);
         var best = terms.OptimalWeight();
         var atBest = terms.Risk(best);
         foreach (double delta in new[] { -0.05, 0.05 })
@@ -81,10 +81,8 @@ public sealed class SureRiskTests
     {
         using var scope = NewDisposeScope();
         var (clean, noisy, probe) = Batch();
-        var sigmas = full(2, Sigma, dtype: float64);
-        var steps = SureRisk.Steps(sigmas);
         var denoised = Shrink(noisy, 0.1); // flattens the ramp: most of the image is in the residual
-        var terms = SureRisk.Measure(noisy, denoised, probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), 0.1), steps, sigmas);
+        var terms = ShrinkTerms(noisy, probe, full(2, Sigma, dtype: float64), 0.1);
         var dims = new long[] { 1, 2, 3 };
         var residual = noisy - denoised;
         var oracle = ((clean - denoised) * residual).sum(dims) / residual.square().sum(dims);
@@ -101,9 +99,8 @@ public sealed class SureRiskTests
         using var scope = NewDisposeScope();
         var (_, noisy, probe) = Batch();
         var sigmas = zeros(2, dtype: float64);
-        var steps = SureRisk.Steps(sigmas);
-        steps.min().ToDouble().Should().BeGreaterThan(0, "a clean image still gets a usable Monte-Carlo step");
-        var terms = SureRisk.Measure(noisy, Shrink(noisy, 0.5), probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), 0.5), steps, sigmas);
+        SureRisk.Steps(sigmas).min().ToDouble().Should().BeGreaterThan(0, "a clean image still gets a usable Monte-Carlo step");
+        var terms = ShrinkTerms(noisy, probe, sigmas, 0.5);
         terms.OptimalWeight().data<double>().Should().AllSatisfy(b => b.Should().Be(1));
     }
 }
