@@ -7,13 +7,14 @@ namespace Denoising.Flow.Training;
 /// An exponential moving average of a model's weights during training (Polyak averaging): after each optimizer step,
 /// A = d A + (1 - d) W with d = min(0.5^(1 / halfLife), (1 + t) / (10 + t)) at step t, so that early steps are not held back
 /// by the initial weights. The average, not the last iterate, is what training returns: it smooths the step-to-step noise of
-/// the last weights (measured in docs/results.md). Works in place on copies of the model's floating-point parameters and
-/// buffers, on the model's device.
+/// the last weights (measured in docs/results.md). Works in place on copies of the model's floating-point parameters, on the
+/// model's device. Buffers (for example ActNorm's initialised flag) are not averaged: the copy follows the model's own.
 /// </summary>
 internal sealed class WeightAverage : IDisposable
 {
     private readonly nn.Module model;
     private readonly (Tensor Live, Tensor Average)[] pairs;
+    private readonly (Tensor Live, Tensor Copy)[] buffers;
 
     public WeightAverage(nn.Module model, int halfLifeSteps)
     {
@@ -21,8 +22,11 @@ internal sealed class WeightAverage : IDisposable
         this.model = model;
         HalfLifeSteps = halfLifeSteps;
         using var guard = no_grad();
-        pairs = model.state_dict().Values
+        pairs = model.parameters()
             .Where(t => t.is_floating_point())
+            .Select(t => ((Tensor)t, t.detach().clone().DetachFromDisposeScope()))
+            .ToArray();
+        buffers = model.buffers()
             .Select(t => (t, t.detach().clone().DetachFromDisposeScope()))
             .ToArray();
     }
@@ -39,20 +43,21 @@ internal sealed class WeightAverage : IDisposable
         double d = Decay(step);
         using var guard = no_grad();
         foreach (var (live, average) in pairs) average.mul_(d).add_(live, alpha: 1 - d);
+        foreach (var (live, copy) in buffers) copy.copy_(live);
     }
 
     /// <summary>Restarts the average at the model's current weights (a resumed run whose checkpoint holds none).</summary>
     public void Reset()
     {
         using var guard = no_grad();
-        foreach (var (live, average) in pairs) average.copy_(live);
+        foreach (var (live, average) in pairs.Concat(buffers)) average.copy_(live);
     }
 
     /// <summary>Puts the average into the model (the model's own weights are dropped).</summary>
     public void CopyToModel()
     {
         using var guard = no_grad();
-        foreach (var (live, average) in pairs) live.copy_(average);
+        foreach (var (live, average) in pairs.Concat(buffers)) live.copy_(average);
     }
 
     /// <summary>The average in the model's serialised form (the form <see cref="ModuleState.Load(nn.Module, byte[], string)"/> reads).</summary>
@@ -76,7 +81,7 @@ internal sealed class WeightAverage : IDisposable
     {
         using var scope = NewDisposeScope();
         using var guard = no_grad();
-        foreach (var (live, average) in pairs)
+        foreach (var (live, average) in pairs.Concat(buffers))
         {
             var held = live.clone();
             live.copy_(average);
@@ -86,6 +91,6 @@ internal sealed class WeightAverage : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, average) in pairs) average.Dispose();
+        foreach (var (_, average) in pairs.Concat(buffers)) average.Dispose();
     }
 }

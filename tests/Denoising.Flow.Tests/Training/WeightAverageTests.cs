@@ -72,6 +72,22 @@ public sealed class WeightAverageTests
         model.parameters().Zip(own).Should().AllSatisfy(pair => (pair.First - pair.Second).abs().max().ToDouble().Should().Be(0, "saving leaves the model's weights as they were"));
     }
 
+    [Fact]
+    public void Update_AveragesParameters_ButBuffersFollowTheModel()
+    {
+        // ActNorm keeps a 0/1 "initialised" flag in a buffer: an averaged flag would be a fraction, so buffers are copied.
+        using var scope = NewDisposeScope();
+        using var layer = new Denoising.Flow.Flows.ActNorm(2);
+        using var average = new WeightAverage(layer, halfLifeSteps: 10);
+        layer.InitializeFrom(randn(new long[] { 8, 2, 4, 4 }, generator: new Generator(6)) * 3 + 1);
+        var initialised = layer.Bias.detach().clone();
+        average.Update(0); // decay 0.1 at the first step: 90% of the new weights
+        average.CopyToModel();
+        layer.IsInitialized.Should().BeTrue();
+        layer.buffers().Should().AllSatisfy(b => b.ToDouble().Should().Be(1, "the flag is copied, not averaged"));
+        (layer.Bias - (0.9 * initialised)).abs().max().ToDouble().Should().BeLessThan(1e-6, "parameters are averaged with the zeros they started from");
+    }
+
     /// <summary>The average's values, read through a copy of the model (the model itself keeps its weights).</summary>
     private static Tensor[] AveragedWeights(nn.Module model, WeightAverage average)
     {
