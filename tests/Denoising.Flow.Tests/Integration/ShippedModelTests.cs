@@ -18,6 +18,22 @@ public sealed class ShippedModelTests(ITestOutputHelper output)
 {
     private static readonly string Root = FindRoot();
 
+    [Fact]
+    public void ShippedGrayModel_SureBlendOnAColorPhotograph_GivesEachOpponentChannelItsOwnWeight()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = Denoiser.Load(Path.Combine(Root, "models", "denoiser-gray.dnflow"), CPU);
+        var clean = ImageIO.Read(Path.Combine(Root, "samples", "QuickStart", "images", "kodim03.png"), new ImageReadOptions { ColorMode = ImageColorMode.Color })
+            .narrow(1, 80, 96).narrow(2, 120, 96).contiguous();
+        using var noisy = GaussianNoise.Fixed(50).Apply(clean.unsqueeze(0), seed: 12);
+        var (plain, blended, input) = Denoisers.DenoiserSureBlendTests.OpponentPlanes(denoiser, noisy.Noisy.squeeze(0), new DenoiseOptions { ClipOutput = false });
+        var weights = Enumerable.Range(0, 3).Select(c => Denoisers.DenoiserSureBlendTests.AlongLine(blended[c], plain[c], input[c])).ToArray();
+        output.WriteLine($"opponent-channel weights: {string.Join(", ", weights.Select(w => w.Weight.ToString("F4")))}");
+        weights.Should().AllSatisfy(w => w.OffLine.Should().BeLessThan(1e-4));
+        weights.Should().AllSatisfy(w => w.Weight.Should().BeInRange(-1e-6, 1 + 1e-6));
+        weights.Select(w => Math.Round(w.Weight, 3)).Distinct().Should().HaveCountGreaterThan(1, "each channel gets its own weight, not one for the image");
+    }
+
     [Theory]
     [InlineData("gray", 1)]
     [InlineData("color", 3)]
