@@ -32,8 +32,8 @@ internal sealed class PsnrCurve(IReadOnlyList<Tensor> validation, double sigma, 
         if (written <= lastSeen) return;
         lastSeen = written;
         using var denoiser = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU, averaged: false);
-        using var averaged = Denoiser.LoadTrainingCheckpoint(checkpoint, CPU, averaged: true);
-        Add(denoiser, denoiser.Info.Steps, denoiser.Info.TrainingSeconds, HoldsAverage() ? averaged : null);
+        using var averaged = HoldsAverage() ? Denoiser.LoadTrainingCheckpoint(checkpoint, CPU, averaged: true) : null;
+        Add(denoiser, denoiser.Info.Steps, denoiser.Info.TrainingSeconds, averaged);
     }
 
     /// <summary>Adds a point: the last weights' PSNR and, for a run that averages its weights, the average's.</summary>

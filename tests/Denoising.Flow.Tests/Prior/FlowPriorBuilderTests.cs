@@ -90,6 +90,22 @@ public sealed class FlowPriorBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Train_WithWeightAveraging_ReturnsTheAverage_AsGoodAPriorAsTheLastWeights()
+    {
+        // The prior stage shares the training loop: its ActNorm layers initialise from the first batch (a buffer flag that must
+        // stay 0 or 1) while their parameters are averaged from the step they start at.
+        using var scope = NewDisposeScope();
+        var train = SyntheticImages.Create(10, 48, seed: 1);
+        var batch = stack(SyntheticImages.Create(4, 32, seed: 2).Select(i => i.narrow(1, 0, 32)).ToArray());
+        using var last = TinyModels.PriorBuilder(train, steps: 150).WithLearningRate(3e-3, 10).Train();
+        using var averaged = TinyModels.PriorBuilder(train, steps: 150).WithLearningRate(3e-3, 10).WithWeightAveraging(20).Train();
+        double lastBpd = last.BitsPerDim(batch, dequantize: true, new Generator(1)).mean().ToDouble();
+        double averagedBpd = averaged.BitsPerDim(batch, dequantize: true, new Generator(1)).mean().ToDouble();
+        averagedBpd.Should().NotBe(lastBpd, "the average is not the last weights");
+        averagedBpd.Should().BeLessThan(lastBpd + 0.1, $"averaging the last steps' weights must not spoil the prior (last {lastBpd:F3}, averaged {averagedBpd:F3} bits/dim)");
+    }
+
+    [Fact]
     public void Train_CancelledThenResumed_ContinuesFromCheckpoint()
     {
         var images = SyntheticImages.Create(6, 32, seed: 3);
