@@ -24,6 +24,12 @@ internal static class DenoiserCommand
         var blur = Parsing.Blur(a.Text("blur", "identity"));
         var weight = Parsing.Weight(a.Text("weight", "discrepancy"), a.Double("adapt-rate", 0.02), a.Int("hold", 100), a.Double("sigma"));
         int batch = a.Int("batch", 16), patch = a.Int("patch", 48);
+        // --fade-prior F: lambda faded out by a half cosine from F x steps to the last step (the policy frozen from there).
+        if (a.Double("fade-prior") is { } fade)
+        {
+            long total = a.Long("steps") ?? throw new ArgumentException("--fade-prior needs --steps.");
+            weight = weight.FadedOut((long)(fade * total), total);
+        }
         var trainer = new DenoiserTrainer(prior)
             .WithNoisyImages(DataSets.Select(noisyDir, range))
             .WithBlur(blur)

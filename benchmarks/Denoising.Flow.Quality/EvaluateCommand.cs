@@ -36,10 +36,11 @@ internal static class EvaluateCommand
         // --sigma-scale K: feed K times the estimated noise level to a model that takes it (the noise level as a smoothing knob).
         double sigmaScale = a.Double("sigma-scale", 1.0);
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
-        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), Logger = logger, TileSize = a.Int("tile", 256) };
+        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), SureTuningRadius = a.Int("sure-radius", DenoiseOptions.Default.SureTuningRadius), Logger = logger, TileSize = a.Int("tile", 256) };
         // --oracle-blend: a diagnostic row, D + beta (N - D) with each image's beta fitted to its CLEAN image (an upper bound for
         // --sure-blend, never a method).
         bool oracleBlend = a.Flag("oracle-blend");
+        string? dumpSure = a.Text("dump-sure"); // diagnostic: SURE tuning's candidates to raw files (SureDump)
         string reportDir = a.Text("report", Path.Combine("runs", "eval-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(testDir))));
         int gridImages = a.Int("grid", 3); // images in the PNG grid; 0 writes none
         if (gridImages < 0) throw new ArgumentException($"--grid must be 0 or more, got {gridImages}.");
@@ -69,9 +70,11 @@ internal static class EvaluateCommand
             denoiseSeconds += watch.Elapsed.TotalSeconds;
             string label = (!denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
                 : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})"))
-                + (options.SureTuning ? ", SURE tuning" : "") + (options.SureBlend ? ", SURE blend" : "");
+                + (options.SureTuning ? $", SURE tuning (radius {options.SureTuningRadius})" : "") + (options.SureBlend ? ", SURE blend" : "");
             var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
+            if (dumpSure is not null)
+                for (int i = 0; i < noisy.Length; i++) SureDump.Write(dumpSure, denoiser, noisy[i], cleanImages[i], sigma, i, options);
             if (oracleBlend) results.Add(OracleBlend(denoiser, noisy, cleanImages, files, sigma, n => NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale)));
             if (supervised is not null)
                 results.Add(Score("SUPERVISED upper bound (same network, clean targets)", sigma, noisy.Select(n => supervised.Denoise(n, options)).ToArray(), cleanImages, files));

@@ -22,6 +22,9 @@ internal sealed record DenoiseSettings
     /// <summary>DenoiseOptions.SureTuning.</summary>
     public bool SureTuning { get; init; }
 
+    /// <summary>DenoiseOptions.SureTuningRadius.</summary>
+    public int SureTuningRadius { get; init; } = DenoiseOptions.Default.SureTuningRadius;
+
     public bool Recursive { get; init; }
 
     public bool Overwrite { get; init; }

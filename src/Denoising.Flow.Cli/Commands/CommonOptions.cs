@@ -24,6 +24,24 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>--sure-tuning-radius: DenoiseOptions.SureTuningRadius (0 to 256).</summary>
+    public static Option<int> SureTuningRadius()
+    {
+        var option = new Option<int>("--sure-tuning-radius")
+        {
+            Description = "With --sure-tuning: choose per pixel from the SURE of the (2r+1)^2 window around it (default 8); 0 chooses once per image.",
+            DefaultValueFactory = _ => DenoiseOptions.Default.SureTuningRadius,
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 256)
+            {
+                r.AddError("--sure-tuning-radius must be between 0 and 256.");
+            }
+        });
+        return option;
+    }
+
     public static Option<string> Model(string description) => new("--model", "-m")
     {
         Description = description,

@@ -28,7 +28,8 @@ internal static class DenoiseCommand
         });
         var ensemble = new Option<bool>("--ensemble") { Description = "Average over the 8 flips and rotations (8x slower, a little better)." };
         var sureBlend = new Option<bool>("--sure-blend") { Description = "Give back the share of the removed residual that SURE says lowers each image's error (2x slower; helps most at high noise)." };
-        var sureTuning = new Option<bool>("--sure-tuning") { Description = "Try 0.8-1.25x the noise level as the network's input and keep, per image, the output SURE rates best (10x slower; the best quality)." };
+        var sureTuning = new Option<bool>("--sure-tuning") { Description = "Try 0.8-1.25x the noise level as the network's input and keep, per region, the output SURE rates best (10x slower; the best quality)." };
+        var sureRadius = CommonOptions.SureTuningRadius();
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Include subfolders (their structure is kept under the output folder)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Denoise again even when a complete output exists (default: keep it)." };
         var format = new Option<string?>("--format") { Description = "Output format (default: the input's; BMP, TGA, WebP and GIF become PNG). Bit depth is kept where the format holds it." };
@@ -66,7 +67,7 @@ internal static class DenoiseCommand
 
         var command = new Command("denoise", "Denoise images into a folder, keeping format, bit depth, alpha and orientation.")
         {
-            inputs, output, model, noiseLevel, ensemble, sureBlend, sureTuning, recursive, overwrite, format, shard, tile, manifest, device, threads,
+            inputs, output, model, noiseLevel, ensemble, sureBlend, sureTuning, sureRadius, recursive, overwrite, format, shard, tile, manifest, device, threads,
         };
         command.SetAction((parse, ct) =>
         {
@@ -81,6 +82,7 @@ internal static class DenoiseCommand
                 Ensemble = parse.GetValue(ensemble),
                 SureBlend = parse.GetValue(sureBlend),
                 SureTuning = parse.GetValue(sureTuning),
+                SureTuningRadius = parse.GetValue(sureRadius),
                 Recursive = parse.GetValue(recursive),
                 Overwrite = parse.GetValue(overwrite),
                 Format = parse.GetValue(format) switch

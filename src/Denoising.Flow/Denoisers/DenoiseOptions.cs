@@ -59,6 +59,14 @@ public sealed record DenoiseOptions
     /// </summary>
     public bool SureTuning { get; init; }
 
+    /// <summary>
+    /// Where <see cref="SureTuning"/> chooses (default 8): each pixel takes the candidate whose SURE over the (2r + 1)^2 window
+    /// around it is lowest, and the choices are averaged over the same window, so they change smoothly across the image
+    /// (textured regions take a weaker smoothing than flat ones). 0 chooses one candidate per image. Costs no extra network pass;
+    /// the candidates are kept in memory until the end.
+    /// </summary>
+    public int SureTuningRadius { get; init; } = 8;
+
     /// <summary>The multiples of the noise level <see cref="SureTuning"/> tries (default 0.8, 0.9, 1, 1.1, 1.25).</summary>
     public IReadOnlyList<double> SureTuningScales { get; init; } = DefaultSureTuningScales;
 
@@ -79,6 +87,7 @@ public sealed record DenoiseOptions
             throw new ArgumentOutOfRangeException(nameof(NoiseLevel), level, "The noise level must be between 0 and 255.");
         if (SureTuningScales is null || SureTuningScales.Count == 0 || SureTuningScales.Any(k => !(k > 0 && k <= 10)))
             throw new ArgumentOutOfRangeException(nameof(SureTuningScales), "The SURE tuning scales must be one or more numbers in (0, 10].");
+        if (SureTuningRadius is < 0 or > 256) throw new ArgumentOutOfRangeException(nameof(SureTuningRadius), SureTuningRadius, "The SURE tuning radius must be between 0 (one choice per image) and 256 pixels.");
         if (TileSize < 8) throw new ArgumentOutOfRangeException(nameof(TileSize), TileSize, "Tiles must be at least 8 pixels.");
     }
 }

@@ -291,37 +291,98 @@ public sealed class Denoiser : IDisposable
     /// </summary>
     private Tensor ChosenBySure(Tensor noisy, Tensor levels, DenoiseOptions options)
     {
+        bool local = options.SureTuning && options.SureTuningRadius > 0 && network.Options.NoiseLevelInput && options.SureTuningScales.Count > 1;
+        var outputs = new List<Tensor>();
+        Tensor? best = null, bestRisk = null, choice = null;
+        foreach (var candidate in SureCandidates(noisy, levels, options))
+        {
+            using var scope = NewDisposeScope();
+            var denoised = candidate.Output;
+            var terms = SureRisk.Measure(noisy, denoised, candidate.Divergence, levels);
+            var beta = options.SureBlend ? terms.OptimalWeight().clamp(0, 1) : zeros_like(terms.Residual);
+            var risk = local ? SureRisk.LocalRisk(noisy, denoised, candidate.Divergence, beta, levels, options.SureTuningRadius) : terms.Risk(beta);
+            var output = denoised + (beta.to(denoised.dtype).view(-1, 1, 1, 1) * (noisy - denoised));
+            if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
+                logger.LogDebug("SURE: noise-level scale {Scale}: residual weights {Weights}, risk per value {Risks}", candidate.Scale, Format(beta), Format(terms.Risk(beta) / terms.Values));
+            candidate.Output.Dispose();
+            candidate.Divergence.Dispose();
+            var shape = local ? risk.shape : new[] { risk.shape[0], 1L, 1L, 1L };
+            risk = risk.view(shape);
+            if (local)
+            {
+                // Per pixel, the index of the candidate with the lowest windowed risk so far; all outputs are kept for the blend.
+                var index = full(shape, outputs.Count, dtype: int64, device: risk.device);
+                var previous = choice;
+                choice = previous is null ? index : where(risk < bestRisk!, index, previous);
+                previous?.Dispose();
+                outputs.Add(output.MoveToOuterDisposeScope());
+            }
+            else if (best is not null)
+            {
+                output = where(risk < bestRisk!, output, best);
+            }
+            risk = bestRisk is null ? risk : minimum(risk, bestRisk);
+            bestRisk?.Dispose();
+            bestRisk = risk.MoveToOuterDisposeScope();
+            if (local) choice!.MoveToOuterDisposeScope();
+            else
+            {
+                best?.Dispose();
+                best = output.MoveToOuterDisposeScope();
+            }
+        }
+        if (!local) return best!;
+        // Each pixel takes the candidates in the shares its window chose them: the choice changes smoothly, without seams.
+        Tensor blended = zeros_like(outputs[0]);
+        for (int k = 0; k < outputs.Count; k++)
+        {
+            using var scope = NewDisposeScope();
+            var share = SureRisk.WindowMean(choice!.eq(k).to(float64), options.SureTuningRadius).to(blended.dtype);
+            blended.add_(share * outputs[k]);
+        }
+        return blended;
+    }
+
+    /// <summary>
+    /// The candidates SURE chooses among, one at a time: for each noise-level scale (<see cref="DenoiseOptions.SureTuningScales"/>
+    /// with <see cref="DenoiseOptions.SureTuning"/> for a network that takes the level; else the level itself), the output D of
+    /// the whole denoiser (tiles, ensemble) on <paramref name="noisy"/> and its divergence map (<see cref="SureRisk.DivergenceMap"/>)
+    /// from a second pass on the input moved by a Gaussian probe of fixed seed. SURE always uses the image's own level
+    /// <paramref name="levels"/>, whatever level the network is fed. Each candidate's tensors belong to the caller's dispose scope.
+    /// </summary>
+    internal IEnumerable<SureCandidate> SureCandidates(Tensor noisy, Tensor levels, DenoiseOptions options)
+    {
         using var generator = new Generator(SureRisk.ProbeSeed);
         var probe = randn(noisy.shape, generator: generator, dtype: noisy.dtype).to(Device);
         var steps = SureRisk.Steps(levels);
         var moved = noisy + (steps.view(-1, 1, 1, 1) * probe);
         bool takesLevel = network.Options.NoiseLevelInput;
         var scales = takesLevel && options.SureTuning ? options.SureTuningScales : new[] { 1.0 };
-        Tensor? best = null, bestRisk = null;
-        foreach (double scale in scales)
+        try
         {
-            using var scope = NewDisposeScope();
-            var sigmas = takesLevel ? (levels * scale).clamp(0, 1) : null;
-            var denoised = Run(noisy, sigmas, options);
-            var terms = SureRisk.Measure(noisy, denoised, probe, Run(moved, sigmas, options), steps, levels);
-            var beta = options.SureBlend ? terms.OptimalWeight().clamp(0, 1) : zeros_like(terms.Residual);
-            var risk = terms.Risk(beta);
-            var output = denoised + (beta.to(denoised.dtype).view(-1, 1, 1, 1) * (noisy - denoised));
-            if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
-                logger.LogDebug("SURE: noise-level scale {Scale}: residual weights {Weights}, risk per value {Risks}", scale, Format(beta), Format(risk / terms.Values));
-            if (best is not null)
+            foreach (double scale in scales)
             {
-                var better = risk < bestRisk!;
-                output = where(better.view(-1, 1, 1, 1), output, best);
-                risk = where(better, risk, bestRisk!);
-                best.Dispose();
-                bestRisk!.Dispose();
+                Tensor output, divergence;
+                using (var scope = NewDisposeScope())
+                {
+                    var sigmas = takesLevel ? (levels * scale).clamp(0, 1) : null;
+                    output = Run(noisy, sigmas, options);
+                    divergence = SureRisk.DivergenceMap(output, probe, Run(moved, sigmas, options), steps).MoveToOuterDisposeScope();
+                    output.MoveToOuterDisposeScope();
+                }
+                yield return new SureCandidate(scale, output, divergence);
             }
-            best = output.MoveToOuterDisposeScope();
-            bestRisk = risk.MoveToOuterDisposeScope();
         }
-        return best!;
+        finally
+        {
+            probe.Dispose();
+            steps.Dispose();
+            moved.Dispose();
+        }
     }
+
+    /// <summary>One output SURE rates: the noise-level scale fed, the output, and its divergence map [B, C, H, W] (float64).</summary>
+    internal sealed record SureCandidate(double Scale, Tensor Output, Tensor Divergence);
 
     private static string Format(Tensor values) =>
         string.Join(", ", values.to(float64).cpu().data<double>().ToArray().Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));

@@ -173,6 +173,8 @@ public sealed class DenoiserTrainer : TrainingBuilder<DenoiserTrainer>
         if (!Enum.IsDefined(dataTerm)) problems.Add($"DataTerm: unknown value {dataTerm}.");
         if (dataTerm == DataTerm.Sure && blur is not null && blur.Name != IdentityBlurKernel.KernelName)
             problems.Add($"DataTerm: Sure needs the identity blur, got '{blur.Name}'.");
+        if (weight is { FadesOut: true } && dataTerm != DataTerm.Sure)
+            problems.Add($"PriorWeight: {weight.Description} needs DataTerm.Sure: with the plain residual and no prior the network learns to return its input.");
         problems.AddRange((network with { Channels = prior?.Channels ?? 1 }).Problems());
         problems.AddRange(SharedProblems(prior?.SizeMultiple));
         ThrowIfAny("denoiser training", problems);

@@ -27,6 +27,9 @@ public abstract class PriorWeight
     /// <summary>The noise level (0..255 scale) the user stated, or null to estimate it per image.</summary>
     internal virtual double? GivenSigma255 => null;
 
+    /// <summary>True when lambda goes to 0 before the end of training (<see cref="FadedOut"/>).</summary>
+    internal virtual bool FadesOut => false;
+
     /// <summary>One lambda for every image and step (the paper's setting).</summary>
     public static PriorWeight Constant(double lambda)
     {
@@ -71,6 +74,23 @@ public abstract class PriorWeight
         return new DiscrepancyWeight(initialGamma, adaptationRate, noiseSigma255, targetRatio, holdSteps);
     }
 
+    /// <summary>
+    /// This policy with lambda faded out at the end of training: unchanged before <paramref name="fromStep"/>, then multiplied by
+    /// a half cosine from 1 to 0 at <paramref name="toStep"/>, and 0 after it. From <paramref name="fromStep"/> on the policy stops
+    /// adapting (an adapted factor such as the discrepancy principle's gamma is frozen where it stands; otherwise it would undo the
+    /// fade). With <see cref="DataTerm.Sure"/> the end of training then minimises SURE alone, an unbiased estimate of the squared
+    /// error, starting from the prior's solution. Training refuses a faded weight with the plain residual data term, whose
+    /// minimum without the prior is the identity.
+    /// </summary>
+    /// <param name="fromStep">First step of the fade (0-based, 0 or more).</param>
+    /// <param name="toStep">Step where lambda reaches 0 (after <paramref name="fromStep"/>).</param>
+    public PriorWeight FadedOut(long fromStep, long toStep)
+    {
+        if (fromStep < 0) throw new ArgumentOutOfRangeException(nameof(fromStep), fromStep, "The fade must start at step 0 or later.");
+        if (toStep <= fromStep) throw new ArgumentOutOfRangeException(nameof(toStep), toStep, $"The fade must end after it starts (step {fromStep}).");
+        return new FadedWeight(this, fromStep, toStep);
+    }
+
     /// <summary>Creates the run-time state; <paramref name="resumed"/> restores the adapted state from a checkpoint.</summary>
     internal abstract PriorWeightController CreateController(PriorWeightState? resumed);
 
@@ -84,6 +104,20 @@ public abstract class PriorWeight
         internal override bool NeedsNoiseLevels => false;
 
         internal override PriorWeightController CreateController(PriorWeightState? resumed) => new PriorWeightController.Scheduled(schedule);
+    }
+
+    private sealed class FadedWeight(PriorWeight inner, long from, long to) : PriorWeight
+    {
+        public override string Description => $"{inner.Description}, faded out over steps {from}-{to}";
+
+        internal override bool NeedsNoiseLevels => inner.NeedsNoiseLevels;
+
+        internal override double? GivenSigma255 => inner.GivenSigma255;
+
+        internal override bool FadesOut => true;
+
+        internal override PriorWeightController CreateController(PriorWeightState? resumed) =>
+            new PriorWeightController.Faded(inner.CreateController(resumed), from, to);
     }
 
     private sealed class DiscrepancyWeight(double gamma, double rate, double? sigma, double ratio, int hold) : PriorWeight

@@ -55,4 +55,25 @@ internal abstract class PriorWeightController
             if (step >= holdSteps) gamma = Math.Clamp(gamma * Math.Exp(rate * smoothed), Min, Max);
         }
     }
+
+    /// <summary>An inner policy's lambdas times a half-cosine fade from 1 to 0 over [from, to]; the inner policy stops adapting at from.</summary>
+    internal sealed class Faded(PriorWeightController inner, long from, long to) : PriorWeightController
+    {
+        public override PriorWeightState? State => inner.State;
+
+        /// <summary>The fade factor at <paramref name="step"/>: 1 before from, 0 from to on.</summary>
+        public double Factor(long step) =>
+            step < from ? 1 : step >= to ? 0 : 0.5 * (1 + Math.Cos(Math.PI * (step - from) / (to - from)));
+
+        public override double[] Weights(long step, double[] sigmas, double blurEnergy)
+        {
+            double factor = Factor(step);
+            return inner.Weights(step, sigmas, blurEnergy).Select(w => w * factor).ToArray();
+        }
+
+        public override void Observe(long step, double[] dataTerms, double[] sigmas, double blurEnergy)
+        {
+            if (step < from) inner.Observe(step, dataTerms, sigmas, blurEnergy);
+        }
+    }
 }

@@ -93,22 +93,31 @@ public class DenoiseCommandTests
     [Theory]
     [InlineData("--sure-blend")]
     [InlineData("--sure-tuning")]
-    public void Denoise_SureOptions_WriteWhatTheLibraryGives(string option)
+    [InlineData("--sure-tuning", "--sure-tuning-radius", "0")]
+    public void Denoise_SureOptions_WriteWhatTheLibraryGives(string option, params string[] more)
     {
         using var temp = new TempFolder();
         string source = TestFiles.GrayPngs(temp.File("in"), 1, 48, seed: 5, noise: 0.1)[0];
 
-        var result = Dnflow.Run("denoise", source, "-o", temp.File("out"), "--model", "gray", "--noise-level", "25", option);
+        var result = Dnflow.Run(new[] { "denoise", source, "-o", temp.File("out"), "--model", "gray", "--noise-level", "25", option }.Concat(more).ToArray());
 
         result.ExitCode.Should().Be(ExitCodes.Success, result.ToString());
         using var scope = TorchSharp.torch.NewDisposeScope();
         using var denoiser = Denoiser.Load(ModelCatalog.Shipped("gray"));
         var input = ImageIO.Read(source);
-        var blended = denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25, SureBlend = option == "--sure-blend", SureTuning = option == "--sure-tuning" });
+        var blended = denoiser.Denoise(input, new DenoiseOptions
+        {
+            NoiseLevel = 25, SureBlend = option == "--sure-blend", SureTuning = option == "--sure-tuning", SureTuningRadius = more.Length > 0 ? int.Parse(more[1]) : 8,
+        });
         var plain = denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25 });
         var written = ImageIO.Read(temp.File("out/" + Path.GetFileName(source)));
         (written - blended).abs().max().ToDouble().Should().BeLessThanOrEqualTo(0.5 / 255 + 1e-6, "the file holds the library's result, rounded to 8 bits");
         (blended - plain).abs().max().ToDouble().Should().BeGreaterThan(1.0 / 255, "the option must change the output for this test to mean anything");
+        if (more.Length > 0)
+        {
+            var local = denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25, SureTuning = true });
+            (blended - local).abs().max().ToDouble().Should().BeGreaterThan(0.5 / 255, "radius 0 (one choice per image) must differ from the default for this test to mean anything");
+        }
     }
 
     [Fact]

@@ -176,6 +176,24 @@ public sealed class DenoiserTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_WithTheWeightFadedOut_NeedsSureAndEndsWithoutThePrior()
+    {
+        var images = SyntheticImages.Create(3, 32, seed: 14);
+        var faded = PriorWeight.Discrepancy().FadedOut(10, 20);
+        var residual = Tiny(images, 30).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithPriorWeight(faded).WithBatchSize(0);
+        ((Action)(() => residual.Train())).Should().Throw<ArgumentException>()
+            .Where(e => e.Message.Contains("PriorWeight:") && e.Message.Contains("faded out") && e.Message.Contains("DataTerm.Sure") && e.Message.Contains("BatchSize"));
+
+        var lambdas = new List<(long Step, double Lambda)>();
+        using var denoiser = Tiny(images, 30).WithSyntheticNoise(GaussianNoise.Fixed(25)).WithPriorWeight(faded).WithDataTerm(DataTerm.Sure)
+            .Train(new SynchronousProgress<TrainingProgress>(p => lambdas.Add((p.Step, p.PriorWeight))));
+        denoiser.Info.Steps.Should().Be(30);
+        denoiser.Info.PriorWeight.Should().Contain("faded out over steps 10-20");
+        lambdas.Should().Contain(p => p.Step <= 10 && p.Lambda > 0, "before the fade the prior weighs in");
+        lambdas.Where(p => p.Step > 20).Should().NotBeEmpty().And.OnlyContain(p => p.Lambda == 0, "after the fade SURE alone trains the network");
+    }
+
+    [Fact]
     public void Train_WithANegativeAveragingHalfLife_IsRefusedWithTheOtherProblems()
     {
         var act = () => new DenoiserTrainer().WithWeightAveraging(-2).WithBatchSize(0).Train();

@@ -89,6 +89,40 @@ public class PriorWeightTests
     }
 
     [Fact]
+    public void FadedOut_FollowsAHalfCosineToZero_AndFreezesTheAdaptedFactor()
+    {
+        var faded = PriorWeight.Discrepancy(initialGamma: 0.5, adaptationRate: 0.1, holdSteps: 0).FadedOut(10, 30);
+        faded.Description.Should().Contain("discrepancy").And.Contain("faded out over steps 10-30");
+        var controller = faded.CreateController(null);
+        double[] sigmas = { 0.1 }, lowResidual = { 1e-4 };
+        for (int step = 0; step < 10; step++) controller.Observe(step, lowResidual, sigmas, 1);
+        double gamma = controller.State!.Gamma;
+        gamma.Should().BeGreaterThan(0.5, "before the fade the policy adapts as usual");
+        double map = 2 * 0.1 * 0.1;
+        controller.Weights(9, sigmas, 1)[0].Should().BeApproximately(gamma * map, 1e-15);
+        controller.Weights(10, sigmas, 1)[0].Should().BeApproximately(gamma * map, 1e-15);
+        controller.Weights(20, sigmas, 1)[0].Should().BeApproximately(0.5 * gamma * map, 1e-15, "half-way down the half cosine");
+        controller.Weights(25, sigmas, 1)[0].Should().BeApproximately(0.5 * (1 + Math.Cos(Math.PI * 0.75)) * gamma * map, 1e-15);
+        controller.Weights(30, sigmas, 1)[0].Should().Be(0);
+        controller.Weights(1000, sigmas, 1)[0].Should().Be(0);
+
+        // During the fade the residual rises towards the noise; the frozen gamma must not climb to undo the fade.
+        for (int step = 10; step < 40; step++) controller.Observe(step, lowResidual, sigmas, 1);
+        controller.State!.Gamma.Should().Be(gamma);
+
+        // Resumed from a checkpoint's state: the same weights at the same steps.
+        var resumed = faded.CreateController(controller.State);
+        resumed.Weights(20, sigmas, 1).Should().Equal(controller.Weights(20, sigmas, 1));
+    }
+
+    [Fact]
+    public void FadedOut_RejectsAnEmptyOrNegativeRange()
+    {
+        ((Action)(() => PriorWeight.Constant(0.1).FadedOut(-1, 10))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("fromStep");
+        ((Action)(() => PriorWeight.Constant(0.1).FadedOut(10, 10))).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("toStep");
+    }
+
+    [Fact]
     public void Factories_RejectInvalidValues()
     {
         ((Action)(() => PriorWeight.Constant(-1))).Should().Throw<ArgumentOutOfRangeException>();

@@ -26,7 +26,9 @@ public sealed class SureRiskTests
     private static SureTerms ShrinkTerms(Tensor noisy, Tensor probe, Tensor sigmas, double a)
     {
         var steps = SureRisk.Steps(sigmas);
-        return SureRisk.Measure(noisy, Shrink(noisy, a), probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), a), steps, sigmas);
+        var denoised = Shrink(noisy, a);
+        var divergence = SureRisk.DivergenceMap(denoised, probe, Shrink(noisy + (steps.view(-1, 1, 1, 1) * probe), a), steps);
+        return SureRisk.Measure(noisy, denoised, divergence, sigmas);
     }
 
     [Fact]
