@@ -28,7 +28,7 @@ internal static class DenoiseCommand
         });
         var ensemble = new Option<bool>("--ensemble") { Description = "Average over the 8 flips and rotations (8x slower, a little better)." };
         var sureBlend = new Option<bool>("--sure-blend") { Description = "Give back the share of the removed residual that SURE says lowers each image's error (2x slower; helps most at high noise)." };
-        var sureTuning = new Option<bool>("--sure-tuning") { Description = "Try 0.8-1.25x the noise level as the network's input and keep, per region, the output SURE rates best (10x slower; the best quality)." };
+        var sureTuning = new Option<bool>("--sure-tuning") { Description = "Try 0.6-1.6x the noise level as the network's input and keep, per region, the output SURE rates best (10x slower; the best quality)." };
         var sureRadius = CommonOptions.SureTuningRadius();
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Include subfolders (their structure is kept under the output folder)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Denoise again even when a complete output exists (default: keep it)." };

@@ -5,9 +5,12 @@ namespace Denoising.Flow;
 /// <summary>Options of one <see cref="Denoiser.Denoise(TorchSharp.torch.Tensor, DenoiseOptions?)"/> call.</summary>
 public sealed record DenoiseOptions
 {
-    /// <summary>The default <see cref="SureTuningScales"/>: 0.8, 0.9, 1, 1.1, 1.25.</summary>
+    /// <summary>
+    /// The default <see cref="SureTuningScales"/>: 0.6, 0.8, 1, 1.25, 1.6, about a factor 1.25 apart. With the narrower 0.8-1.25,
+    /// a quarter to a third of the pixels chose one of the two ends (measured on Set12 with the shipped gray model).
+    /// </summary>
     /// <remarks>Declared before <see cref="Default"/>: static initialisers run in order, and Default's instance reads this.</remarks>
-    public static IReadOnlyList<double> DefaultSureTuningScales { get; } = Array.AsReadOnly(new[] { 0.8, 0.9, 1.0, 1.1, 1.25 });
+    public static IReadOnlyList<double> DefaultSureTuningScales { get; } = Array.AsReadOnly(new[] { 0.6, 0.8, 1.0, 1.25, 1.6 });
 
     /// <summary>The default options.</summary>
     public static DenoiseOptions Default { get; } = new();
@@ -67,7 +70,7 @@ public sealed record DenoiseOptions
     /// </summary>
     public int SureTuningRadius { get; init; } = 8;
 
-    /// <summary>The multiples of the noise level <see cref="SureTuning"/> tries (default 0.8, 0.9, 1, 1.1, 1.25).</summary>
+    /// <summary>The multiples of the noise level <see cref="SureTuning"/> tries (default 0.6, 0.8, 1, 1.25, 1.6).</summary>
     public IReadOnlyList<double> SureTuningScales { get; init; } = DefaultSureTuningScales;
 
     /// <summary>Clip the output to [0, 1] (default true).</summary>

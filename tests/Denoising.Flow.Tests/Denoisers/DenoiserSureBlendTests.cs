@@ -168,7 +168,7 @@ public sealed class DenoiserSureBlendTests
         foreach (var scales in new[] { Array.Empty<double>(), new[] { 1.0, 0.0 }, new[] { double.NaN } })
             ((Action)(() => denoiser.Denoise(rand(1, 8, 8), new DenoiseOptions { SureTuning = true, SureTuningScales = scales })))
                 .Should().Throw<ArgumentOutOfRangeException>().WithMessage("*SureTuningScales*");
-        DenoiseOptions.DefaultSureTuningScales.Should().Equal(0.8, 0.9, 1.0, 1.1, 1.25);
+        DenoiseOptions.DefaultSureTuningScales.Should().Equal(0.6, 0.8, 1.0, 1.25, 1.6);
         DenoiseOptions.Default.SureTuningScales.Should().Equal(DenoiseOptions.DefaultSureTuningScales, "the shared default instance gets them too");
     }
 
