@@ -282,65 +282,48 @@ public sealed class Denoiser : IDisposable
         options.SelfEnsemble ? Ensemble(batch, sigmas, options.TileSize) : Tiled(batch, sigmas, options.TileSize);
 
     /// <summary>
-    /// The output Stein's unbiased risk estimate rates best for each image (<see cref="SureRisk"/>): among the noise levels
-    /// <see cref="DenoiseOptions.SureTuningScales"/> x sigma fed to the network (with <see cref="DenoiseOptions.SureTuning"/>,
-    /// for a network that takes the level; else sigma itself), each blended with its SURE-optimal beta in [0, 1] when
-    /// <see cref="DenoiseOptions.SureBlend"/> is set. Each candidate costs two passes of the whole denoiser (tiles, ensemble):
-    /// on the input, and on the input moved by a Gaussian probe of fixed seed for the divergence. SURE always uses the image's
-    /// own level <paramref name="levels"/>, whatever level the network is fed.
+    /// The output Stein's unbiased risk estimate rates best (<see cref="SureRisk"/>), per window around each pixel
+    /// (<see cref="DenoiseOptions.SureTuningRadius"/>) or per image: among the candidates of <see cref="SureCandidates"/>, each
+    /// blended with its image's SURE-optimal beta in [0, 1] when <see cref="DenoiseOptions.SureBlend"/> is set. The candidates
+    /// are kept until the end, where each pixel takes them in the shares its window chose them.
     /// </summary>
     private Tensor ChosenBySure(Tensor noisy, Tensor levels, DenoiseOptions options)
     {
-        bool local = options.SureTuning && options.SureTuningRadius > 0 && network.Options.NoiseLevelInput && options.SureTuningScales.Count > 1;
+        // The window around each pixel SURE is summed over; 0 sums over the whole image (one choice per image).
+        int radius = options.SureTuning && network.Options.NoiseLevelInput ? options.SureTuningRadius : 0;
         var outputs = new List<Tensor>();
-        Tensor? best = null, bestRisk = null, choice = null;
+        Tensor? choice = null, lowest = null;
         foreach (var candidate in SureCandidates(noisy, levels, options))
         {
             using var scope = NewDisposeScope();
-            var denoised = candidate.Output;
-            var terms = SureRisk.Measure(noisy, denoised, candidate.Divergence, levels);
+            var terms = SureRisk.Measure(noisy, candidate.Output, candidate.Divergence, levels);
             var beta = options.SureBlend ? terms.OptimalWeight().clamp(0, 1) : zeros_like(terms.Residual);
-            var risk = local ? SureRisk.LocalRisk(noisy, denoised, candidate.Divergence, beta, levels, options.SureTuningRadius) : terms.Risk(beta);
-            var output = denoised + (beta.to(denoised.dtype).view(-1, 1, 1, 1) * (noisy - denoised));
+            var risk = radius > 0
+                ? SureRisk.LocalRisk(noisy, candidate.Output, candidate.Divergence, beta, levels, radius) // [B, 1, H, W]
+                : terms.Risk(beta).view(-1, 1, 1, 1);
             if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Debug))
                 logger.LogDebug("SURE: noise-level scale {Scale}: residual weights {Weights}, risk per value {Risks}", candidate.Scale, Format(beta), Format(terms.Risk(beta) / terms.Values));
+            // Where this candidate is rated below every earlier one, it becomes the choice (ties keep the earlier one).
+            var index = full_like(risk, outputs.Count, dtype: int64);
+            var (previousChoice, previousLowest) = (choice, lowest);
+            choice = (previousChoice is null ? index : where(risk < previousLowest!, index, previousChoice)).MoveToOuterDisposeScope();
+            lowest = (previousLowest is null ? risk : minimum(risk, previousLowest)).MoveToOuterDisposeScope();
+            previousChoice?.Dispose();
+            previousLowest?.Dispose();
+            outputs.Add((candidate.Output + (beta.to(candidate.Output.dtype).view(-1, 1, 1, 1) * (noisy - candidate.Output))).MoveToOuterDisposeScope());
             candidate.Output.Dispose();
             candidate.Divergence.Dispose();
-            var shape = local ? risk.shape : new[] { risk.shape[0], 1L, 1L, 1L };
-            risk = risk.view(shape);
-            if (local)
-            {
-                // Per pixel, the index of the candidate with the lowest windowed risk so far; all outputs are kept for the blend.
-                var index = full(shape, outputs.Count, dtype: int64, device: risk.device);
-                var previous = choice;
-                choice = previous is null ? index : where(risk < bestRisk!, index, previous);
-                previous?.Dispose();
-                outputs.Add(output.MoveToOuterDisposeScope());
-            }
-            else if (best is not null)
-            {
-                output = where(risk < bestRisk!, output, best);
-            }
-            risk = bestRisk is null ? risk : minimum(risk, bestRisk);
-            bestRisk?.Dispose();
-            bestRisk = risk.MoveToOuterDisposeScope();
-            if (local) choice!.MoveToOuterDisposeScope();
-            else
-            {
-                best?.Dispose();
-                best = output.MoveToOuterDisposeScope();
-            }
         }
-        if (!local) return best!;
-        // Each pixel takes the candidates in the shares its window chose them: the choice changes smoothly, without seams.
-        Tensor blended = zeros_like(outputs[0]);
+        // Each pixel takes the candidates in the shares its window chose them (so the choice changes smoothly, without seams);
+        // per image, the one candidate chosen.
+        var result = zeros_like(outputs[0]);
         for (int k = 0; k < outputs.Count; k++)
         {
             using var scope = NewDisposeScope();
-            var share = SureRisk.WindowMean(choice!.eq(k).to(float64), options.SureTuningRadius).to(blended.dtype);
-            blended.add_(share * outputs[k]);
+            result.add_(SureRisk.WindowMean(choice!.eq(k).to(float64), radius).to(result.dtype) * outputs[k]);
+            outputs[k].Dispose();
         }
-        return blended;
+        return result;
     }
 
     /// <summary>
