@@ -112,12 +112,10 @@ public class DenoiseCommandTests
         var plain = denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25 });
         var written = ImageIO.Read(temp.File("out/" + Path.GetFileName(source)));
         (written - blended).abs().max().ToDouble().Should().BeLessThanOrEqualTo(0.5 / 255 + 1e-6, "the file holds the library's result, rounded to 8 bits");
-        (blended - plain).abs().max().ToDouble().Should().BeGreaterThan(1.0 / 255, "the option must change the output for this test to mean anything");
-        if (more.Length > 0)
-        {
-            var local = denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25, SureTuning = true });
-            (blended - local).abs().max().ToDouble().Should().BeGreaterThan(0.5 / 255, "radius 0 (one choice per image) must differ from the default for this test to mean anything");
-        }
+        // The option must change the output for this test to mean anything: radius 0 against the default radius (on this image
+        // the per-image choice is the nominal level, the plain output), the others against the plain output.
+        var reference = more.Length > 0 ? denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25, SureTuning = true }) : plain;
+        (blended - reference).abs().max().ToDouble().Should().BeGreaterThan(1.0 / 255, "the option must change the output");
     }
 
     [Fact]
