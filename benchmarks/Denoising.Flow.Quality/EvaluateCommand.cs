@@ -37,7 +37,7 @@ internal static class EvaluateCommand
         double sigmaScale = a.Double("sigma-scale", 1.0);
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
         var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), SureTuningRadius = a.Int("sure-radius", DenoiseOptions.Default.SureTuningRadius),
-            SureTuningScales = a.Text("sure-scales") is { } scales ? a.Doubles("sure-scales", scales) : DenoiseOptions.DefaultSureTuningScales, Logger = logger, TileSize = a.Int("tile", 256) };
+            SureTuningScales = a.Text("sure-scales")?.Split(',').Select(Args.Parse).ToArray() ?? DenoiseOptions.DefaultSureTuningScales, Logger = logger, TileSize = a.Int("tile", 256) };
         // --oracle-blend: a diagnostic row, D + beta (N - D) with each image's beta fitted to its CLEAN image (an upper bound for
         // --sure-blend, never a method).
         bool oracleBlend = a.Flag("oracle-blend");
