@@ -8,7 +8,8 @@ namespace Denoising.Flow.Quality;
 
 /// <summary>
 /// ship: copies a trained prior and denoiser into models/ (each must stay under 20 MB) and writes their manifest:
-/// architecture, training data and budget, and the PSNR table of an evaluate report.
+/// architecture, training data and budget, and the PSNR table of an evaluate report. --prior-kind names the prior file when
+/// the denoiser was trained with a prior already shipped under another kind (gray-large uses prior-gray.dnflow).
 /// </summary>
 internal static class ShipCommand
 {
@@ -23,6 +24,7 @@ internal static class ShipCommand
         string trainingData = a.Text("training-data", "prior: train400 001-200 (clean); denoiser: train400 201-400 with synthetic AWGN sigma ~ U(0, 55) added once per image");
         string commands = a.Text("commands", "see docs/results.md");
         string? statedDataTerm = a.Text("data-term");
+        string priorKind = a.Text("prior-kind", kind);
         a.EnsureAllUsed();
 
         using var denoiser = WithStatedDataTerm(Denoiser.Load(denoiserPath, TorchSharp.torch.CPU), statedDataTerm, ref denoiserPath);
@@ -30,11 +32,11 @@ internal static class ShipCommand
         string folder = Path.Combine(DataSets.RepositoryRoot(), "models");
         Directory.CreateDirectory(folder);
         string denoiserTarget = Path.Combine(folder, $"denoiser-{kind}.dnflow");
-        string priorTarget = Path.Combine(folder, $"prior-{kind}.dnflow");
+        string priorTarget = Path.Combine(folder, $"prior-{priorKind}.dnflow");
         foreach (var (from, to) in new[] { (denoiserPath, denoiserTarget), (priorPath, priorTarget) })
         {
             if (new FileInfo(from).Length > MaxBytes) throw new ArgumentException($"{from} is over 20 MB.");
-            File.Copy(from, to, overwrite: true);
+            if (Path.GetFullPath(from) != Path.GetFullPath(to)) File.Copy(from, to, overwrite: true);
         }
         var report = JsonNode.Parse(File.ReadAllText(reportPath))!;
         var manifest = new

@@ -9,7 +9,7 @@ internal sealed record DenoiseSettings
 
     public required string OutputFolder { get; init; }
 
-    /// <summary>"auto" (the shipped model matching each image), "gray", "color" or a file.</summary>
+    /// <summary>"auto" (the shipped model matching each image), "gray", "color", "gray-large" or a file.</summary>
     public string Model { get; init; } = "auto";
 
     public double? NoiseLevel { get; init; }

@@ -6,7 +6,10 @@ namespace Denoising.Flow.Cli.Batch;
 /// </summary>
 internal static class ModelCatalog
 {
-    public const string Gray = "gray", Color = "color";
+    /// <summary>The shipped models: the fast grayscale and color ResNets 10x32, and the larger grayscale ResNet 16x64.</summary>
+    public const string Gray = "gray", Color = "color", GrayLarge = "gray-large";
+
+    private static readonly string[] Names = { Gray, Color, GrayLarge };
 
     /// <summary>The folders searched, in order.</summary>
     public static IEnumerable<string> Folders()
@@ -22,7 +25,7 @@ internal static class ModelCatalog
         }
     }
 
-    /// <summary>The file of a shipped model ("gray" or "color").</summary>
+    /// <summary>The file of a shipped model ("gray", "color" or "gray-large").</summary>
     /// <exception cref="FileNotFoundException">Not found in any folder.</exception>
     public static string Shipped(string name)
     {
@@ -39,18 +42,18 @@ internal static class ModelCatalog
         throw new FileNotFoundException($"The shipped model '{file}' was not found (looked in {string.Join(", ", Folders())}). Give a model file with --model PATH.", file);
     }
 
-    /// <summary>"gray", "color" or a path to a file.</summary>
+    /// <summary>"gray", "color", "gray-large" or a path to a file.</summary>
     /// <exception cref="FileNotFoundException">The model does not exist.</exception>
     public static string Resolve(string model)
     {
-        if (model.Equals(Gray, StringComparison.OrdinalIgnoreCase) || model.Equals(Color, StringComparison.OrdinalIgnoreCase))
+        if (Names.FirstOrDefault(n => n.Equals(model, StringComparison.OrdinalIgnoreCase)) is { } name)
         {
-            return Shipped(model.ToLowerInvariant());
+            return Shipped(name);
         }
 
         if (!File.Exists(model))
         {
-            throw new FileNotFoundException($"Model file '{model}' does not exist (use gray, color or a .dnflow file).", model);
+            throw new FileNotFoundException($"Model file '{model}' does not exist (use gray, color, gray-large or a .dnflow file).", model);
         }
 
         return Path.GetFullPath(model);

@@ -17,7 +17,7 @@ internal static class DenoiseCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var output = new Option<string>("--output", "-o") { Description = "Output folder (created; inputs keep their relative names).", Required = true };
-        var model = CommonOptions.Model("gray, color (the shipped models) or a .dnflow file; auto picks the shipped model matching each image.");
+        var model = CommonOptions.Model("gray, color, gray-large (the shipped models; gray-large: better, about 6x slower) or a .dnflow file; auto picks the shipped model matching each image.");
         var noiseLevel = new Option<double?>("--noise-level") { Description = "Noise sigma on the 0..255 scale (default: estimated per image).", HelpName = "SIGMA" };
         noiseLevel.Validators.Add(r =>
         {

@@ -28,7 +28,7 @@ internal static class EvaluateCommand
     {
         var clean = new Option<string>("--clean") { Description = "Folder of clean images.", Required = true };
         var sigmas = new Option<string>("--sigma") { Description = "Noise levels on the 0..255 scale, comma separated.", DefaultValueFactory = _ => "15,25,50" };
-        var model = CommonOptions.Model("gray, color or a .dnflow file; auto picks the shipped model matching each image.");
+        var model = CommonOptions.Model("gray, color, gray-large or a .dnflow file; auto picks the shipped model matching each image.");
         var ensemble = new Option<bool>("--ensemble") { Description = "Self-ensemble (8 flips and rotations)." };
         var sureBlend = new Option<bool>("--sure-blend") { Description = "SURE blend of output and input (DenoiseOptions.SureBlend)." };
         var sureTuning = new Option<bool>("--sure-tuning") { Description = "SURE choice of the noise level fed to the network (DenoiseOptions.SureTuning)." };

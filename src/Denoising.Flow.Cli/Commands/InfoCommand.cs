@@ -20,7 +20,7 @@ internal static class InfoCommand
 
     public static Command Create(Terminal terminal)
     {
-        var model = new Argument<string>("model") { Description = "gray, color (the shipped models) or a .dnflow file (denoiser, prior or training checkpoint)." };
+        var model = new Argument<string>("model") { Description = "gray, color, gray-large (the shipped models) or a .dnflow file (denoiser, prior or training checkpoint)." };
         var command = new Command("info", "Show what a model file holds.") { model };
         command.SetAction(parse =>
         {
@@ -104,7 +104,8 @@ internal static class InfoCommand
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string name = Path.GetFileName(path);
-        foreach (string candidate in Directory.EnumerateFiles(folder, "manifest-*.json"))
+        // Shortest name first: the prior shared by gray and gray-large is described by manifest-gray.json.
+        foreach (string candidate in Directory.EnumerateFiles(folder, "manifest-*.json").OrderBy(f => f.Length).ThenBy(f => f, StringComparer.Ordinal))
         {
             try
             {

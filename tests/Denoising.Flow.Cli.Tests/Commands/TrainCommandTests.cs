@@ -81,6 +81,15 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void Info_LargeShippedModel_ResolvesByNameInAnyCase()
+    {
+        var result = Dnflow.Run("info", "Gray-Large");
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("kind: denoiser").And.Contain("\"Width\": 64").And.Contain("\"ResidualBlocks\": 16").And.Contain("manifest-gray-large.json");
+    }
+
+    [Fact]
     public void Info_NotAModel_FailsWithTheReason()
     {
         using var temp = new TempFolder();

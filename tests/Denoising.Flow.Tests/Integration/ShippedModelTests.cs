@@ -35,13 +35,14 @@ public sealed class ShippedModelTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("gray", 1)]
-    [InlineData("color", 3)]
-    public void ShippedDenoiser_LoadsAndClearlyDenoisesARealPhotograph(string kind, int channels)
+    [InlineData("gray", 1, "gray")]
+    [InlineData("color", 3, "color")]
+    [InlineData("gray-large", 1, "gray")]
+    public void ShippedDenoiser_LoadsAndClearlyDenoisesARealPhotograph(string kind, int channels, string priorKind)
     {
         using var scope = NewDisposeScope();
         using var denoiser = Denoiser.Load(Path.Combine(Root, "models", $"denoiser-{kind}.dnflow"), CPU);
-        using var prior = FlowPrior.Load(Path.Combine(Root, "models", $"prior-{kind}.dnflow"), CPU);
+        using var prior = FlowPrior.Load(Path.Combine(Root, "models", $"prior-{priorKind}.dnflow"), CPU);
         denoiser.Channels.Should().Be(channels);
         prior.Channels.Should().Be(channels);
         string manifest = Path.Combine(Root, "models", $"manifest-{kind}.json");
