@@ -1,3 +1,4 @@
+using Denoising.Flow.Cli.Batch;
 using Denoising.Flow.Cli.Tests.Support;
 using Denoising.Flow.Tests.TestSupport;
 using FluentAssertions;
@@ -87,6 +88,17 @@ public class TrainCommandTests
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.Out.Should().Contain("kind: denoiser").And.Contain("\"Width\": 64").And.Contain("\"ResidualBlocks\": 16").And.Contain("manifest-gray-large.json");
+    }
+
+    [Fact]
+    public void Info_PriorSharedByGrayAndGrayLarge_IsDescribedByTheGrayManifest()
+    {
+        string prior = Path.Combine(ModelCatalog.Folders().Last(), "prior-gray.dnflow");
+
+        var result = Dnflow.Run("info", prior);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Out.Should().Contain("kind: prior").And.Contain("manifest-gray.json").And.NotContain("manifest-gray-large.json");
     }
 
     [Fact]

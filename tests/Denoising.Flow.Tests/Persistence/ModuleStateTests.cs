@@ -29,7 +29,7 @@ public class ModuleStateTests
     }
 
     [Fact]
-    public void Load_into_a_module_off_the_CPU_keeps_the_optimizers_tensors_alive()
+    public void Load_into_a_module_on_another_device_writes_in_place_and_keeps_it_there()
     {
         // Resuming on CUDA failed ("Tensor invalid -- empty handle", seen on an H200): TorchSharp's Module.load moves a
         // CUDA module to the CPU and back, replacing the parameters the optimizer holds. No CUDA here, so this checks the
@@ -47,6 +47,37 @@ public class ModuleStateTests
         target.parameters().Should().OnlyContain(p => p.device_type == DeviceType.META);
         var optimizerState = () => optimizer.state_dict(); // what loading the optimizer's own state reads first
         optimizerState.Should().NotThrow();
+    }
+
+    [Fact]
+    public void Load_does_not_go_through_TorchSharps_Module_load()
+    {
+        // The mechanism of the CUDA failure, checkable without a GPU: Module.load (which moves a CUDA module to the CPU and
+        // back, replacing its parameters) must not be what reads the weights.
+        using var source = new NoModuleLoad(1);
+        using var target = new NoModuleLoad(2);
+
+        ModuleState.Load(target, ModuleState.Save(source), "test.ckpt");
+
+        foreach (var (a, b) in source.parameters().Zip(target.parameters()))
+            a.allclose(b, rtol: 0, atol: 0).Should().BeTrue();
+    }
+
+    private sealed class NoModuleLoad : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> conv;
+
+        public NoModuleLoad(long seed) : base(nameof(NoModuleLoad))
+        {
+            manual_seed(seed);
+            conv = nn.Conv2d(1, 2, 3);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => conv.forward(input);
+
+        public override nn.Module load(BinaryReader reader, bool strict = true, IList<string>? skip = null, Dictionary<string, bool>? loadedParameters = null) =>
+            throw new InvalidOperationException("Module.load replaces the parameters of a module that is not on the CPU.");
     }
 
     [Fact]
