@@ -36,7 +36,7 @@ internal static class EvaluateCommand
         // --sigma-scale K: feed K times the estimated noise level to a model that takes it (the noise level as a smoothing knob).
         double sigmaScale = a.Double("sigma-scale", 1.0);
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
-        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), SureTuningRadius = a.Int("sure-radius", DenoiseOptions.Default.SureTuningRadius),
+        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), WienerRefinement = a.Flag("wiener"), SureTuningRadius = a.Int("sure-radius", DenoiseOptions.Default.SureTuningRadius),
             SureTuningScales = a.Text("sure-scales")?.Split(',').Select(Args.Parse).ToArray() ?? DenoiseOptions.DefaultSureTuningScales, Logger = logger, TileSize = a.Int("tile", 256) };
         // --oracle-blend: a diagnostic row, D + beta (N - D) with each image's beta fitted to its CLEAN image (an upper bound for
         // --sure-blend, never a method).
@@ -71,7 +71,7 @@ internal static class EvaluateCommand
             denoiseSeconds += watch.Elapsed.TotalSeconds;
             string label = (!denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
                 : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})"))
-                + (options.SureTuning ? $", SURE tuning (radius {options.SureTuningRadius}, scales {string.Join("/", options.SureTuningScales)})" : "") + (options.SureBlend ? ", SURE blend" : "");
+                + (options.SureTuning ? $", SURE tuning (radius {options.SureTuningRadius}, scales {string.Join("/", options.SureTuningScales)})" : "") + (options.SureBlend ? ", SURE blend" : "") + (options.WienerRefinement ? ", Wiener refinement" : "");
             var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
             if (dumpSure is not null)
@@ -121,7 +121,7 @@ internal static class EvaluateCommand
         var blended = noisy.Select((n, i) =>
         {
             using var scope = NewDisposeScope();
-            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, SureTuning = false, ClipOutput = false }).to(float64);
+            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, SureTuning = false, WienerRefinement = false, ClipOutput = false }).to(float64);
             var residual = n.to(float64) - d;
             betas[i] = ((clean[i].to(float64) - d) * residual).sum().item<double>() / residual.square().sum().item<double>();
             return (d + (betas[i] * residual)).to(float32).MoveToOuterDisposeScope();

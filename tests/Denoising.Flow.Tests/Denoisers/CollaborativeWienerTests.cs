@@ -1,0 +1,211 @@
+using Denoising.Flow.Denoisers;
+using Denoising.Flow.Imaging;
+using FluentAssertions;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Denoising.Flow.Tests.Denoisers;
+
+public sealed class CollaborativeWienerTests
+{
+    private static readonly DenoiseOptions Raw = new() { ClipOutput = false };
+
+    /// <summary>A smooth image with edges: ramps, a disc and a stripe pattern, [1, 1, H, W] on [0.2, 0.8].</summary>
+    private static Tensor Scene(long h, long w)
+    {
+        var y = arange(h, dtype: float32).view(h, 1) / h;
+        var x = arange(w, dtype: float32).view(1, w) / w;
+        var disc = ((y - 0.5).square() + (x - 0.4).square() < 0.06).to(float32);
+        var stripes = (sin(x * 40) * (y > 0.7).to(float32)) * 0.15;
+        return (0.3 + (0.2 * x) + (0.2 * disc) + stripes).clamp(0.2, 0.8).view(1, 1, h, w);
+    }
+
+    private static double Mse(Tensor a, Tensor b) => (a.to(float64) - b.to(float64)).square().mean().ToDouble();
+
+    [Fact]
+    public void Match_KeepsTheNearestPatchesInTheWindow_ReferenceFirst()
+    {
+        using var scope = NewDisposeScope();
+        const int p = CollaborativeWiener.PatchSize, s = CollaborativeWiener.SearchRadius;
+        var image = rand(new long[] { 34, 45 }, generator: new Generator(3));
+        long hp = 34 - p + 1, wp = 45 - p + 1;
+        int k = CollaborativeWiener.GroupSizeFor(hp, wp);
+        var rows = CollaborativeWiener.ReferenceCoordinates(hp);
+        var columns = CollaborativeWiener.ReferenceCoordinates(wp);
+        var (groupRows, groupColumns) = CollaborativeWiener.Match(image, rows, columns, k);
+        groupRows.shape.Should().Equal(k, rows.Length * columns.Length);
+        var data = image.to(float64).data<double>().ToArray();
+        double Distance(long r0, long c0, long r1, long c1)
+        {
+            double sum = 0;
+            for (int a = 0; a < p; a++)
+                for (int b = 0; b < p; b++)
+                {
+                    double d = data[((r0 + a) * 45) + c0 + b] - data[((r1 + a) * 45) + c1 + b];
+                    sum += d * d;
+                }
+            return sum;
+        }
+        var gr = groupRows.data<long>().ToArray();
+        var gc = groupColumns.data<long>().ToArray();
+        int reference = 0, count = rows.Length * columns.Length;
+        foreach (long r in rows)
+            foreach (long c in columns)
+            {
+                // Brute force: every patch inside the image and inside the window, by distance.
+                var all = new List<double>();
+                for (long rr = Math.Max(0, r - s); rr <= Math.Min(hp - 1, r + s); rr++)
+                    for (long cc = Math.Max(0, c - s); cc <= Math.Min(wp - 1, c + s); cc++)
+                        all.Add(Distance(r, c, rr, cc));
+                all.Sort();
+                gr[reference].Should().Be(r, "the reference heads its group");
+                gc[reference].Should().Be(c);
+                var chosen = Enumerable.Range(0, k).Select(j => (Row: gr[(j * count) + reference], Column: gc[(j * count) + reference])).ToArray();
+                chosen.Should().OnlyContain(m => m.Row >= 0 && m.Row < hp && m.Column >= 0 && m.Column < wp && Math.Abs(m.Row - r) <= s && Math.Abs(m.Column - c) <= s);
+                chosen.Distinct().Should().HaveCount(k);
+                var distances = chosen.Select(m => Distance(r, c, m.Row, m.Column)).OrderBy(d => d).ToArray();
+                distances.Should().Equal(all.Take(k), (x, y) => Math.Abs(x - y) < 1e-4, "the group holds the k nearest patches");
+                reference++;
+            }
+    }
+
+    [Fact]
+    public void Filter_WithTheCleanImageAsPilot_RemovesMostOfTheNoise()
+    {
+        using var scope = NewDisposeScope();
+        var clean = Scene(64, 72);
+        const double sigma = 25.0 / 255;
+        var noisy = clean + (randn(clean.shape, generator: new Generator(5)) * sigma);
+        var filtered = CollaborativeWiener.Filter(noisy, clean, full(1, 1, sigma));
+        // The oracle Wiener filter: far below the noise variance, and far below what a 3x3 mean leaves.
+        Mse(filtered, clean).Should().BeLessThan(0.1 * sigma * sigma);
+        var mean3 = nn.functional.avg_pool2d(nn.functional.pad(noisy, new long[] { 1, 1, 1, 1 }, PaddingModes.Reflect), 3, 1);
+        Mse(filtered, clean).Should().BeLessThan(0.5 * Mse(mean3, clean));
+    }
+
+    [Fact]
+    public void Filter_WithANoisyPilot_IsCloserToTheCleanImageThanThePilot()
+    {
+        using var scope = NewDisposeScope();
+        var clean = Scene(64, 64);
+        const double sigma = 20.0 / 255;
+        var noisy = clean + (randn(clean.shape, generator: new Generator(6)) * sigma);
+        // A pilot that smoothed too much: a 5x5 mean of the noisy image (the detail the Wiener gains give back comes from noisy).
+        var pilot = nn.functional.avg_pool2d(nn.functional.pad(noisy, new long[] { 2, 2, 2, 2 }, PaddingModes.Reflect), 5, 1);
+        var filtered = CollaborativeWiener.Filter(noisy, pilot, full(1, 1, sigma));
+        Mse(filtered, clean).Should().BeLessThan(0.8 * Mse(pilot, clean));
+    }
+
+    [Fact]
+    public void Filter_NoiseLevelZeroWithTheInputAsPilot_ReturnsTheInput()
+    {
+        using var scope = NewDisposeScope();
+        var image = rand(new long[] { 1, 1, 29, 40 }, generator: new Generator(7));
+        var filtered = CollaborativeWiener.Filter(image, image, zeros(1, 1));
+        (filtered - image).abs().max().ToDouble().Should().BeLessThan(1e-4, "every gain is 1 when nothing is noise");
+    }
+
+    [Fact]
+    public void Filter_ConstantImage_StaysConstant_ScaledByTheGainOfItsOneCoefficient()
+    {
+        using var scope = NewDisposeScope();
+        var image = full(new long[] { 1, 1, 20, 23 }, 0.4f);
+        // All of a group's energy is in its one DC coefficient P = 0.4 * 8 * sqrt(32), kept with the gain P^2 / (P^2 + sigma^2).
+        int k = CollaborativeWiener.GroupSizeFor(13, 16);
+        double dc = 0.4 * CollaborativeWiener.PatchSize * Math.Sqrt(k), expected = 0.4 * dc * dc / ((dc * dc) + 0.01);
+        // The filter computes in float32: two transforms of 64 and 32 terms each way, then the weighted average (a few ulps of 0.4).
+        (CollaborativeWiener.Filter(image, image, full(1, 1, 0.1)) - expected).abs().max().ToDouble().Should().BeLessThan(5e-6);
+        (CollaborativeWiener.Filter(image, image, full(1, 1, 0.1)) - 0.4).abs().max().ToDouble().Should().BeGreaterThan(5e-6, "the gain is below 1: 0.4 itself is not the expected value");
+    }
+
+    [Theory]
+    [InlineData(7, 30)]   // lower than a patch: the pilot comes back
+    [InlineData(8, 8)]    // one patch, a group of one
+    [InlineData(9, 41)]
+    [InlineData(45, 11)]
+    public void Filter_AnySize_KeepsTheShapeAndCoversEveryPixel(int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        var clean = Scene(h, w);
+        var noisy = clean + (randn(clean.shape, generator: new Generator(8)) * 0.05);
+        var pilot = clean + 0.01;
+        var filtered = CollaborativeWiener.Filter(noisy, pilot, full(1, 1, 0.05));
+        filtered.shape.Should().Equal(1, 1, h, w);
+        filtered.isfinite().all().ToBoolean().Should().BeTrue();
+        if (h < CollaborativeWiener.PatchSize) (filtered - pilot).abs().max().ToDouble().Should().Be(0);
+        else (filtered - pilot).abs().min().ToDouble().Should().BeGreaterThan(0, "every pixel gets the filter's estimate, not the pilot's fallback");
+    }
+
+    [Fact]
+    public void Filter_Batch_EachImageAsAlone_ChannelsShareTheFirstChannelsGroups()
+    {
+        using var scope = NewDisposeScope();
+        var clean = cat(new[] { Scene(40, 36), Scene(40, 36).flip(3), Scene(40, 36).flip(2) }, 1); // [1, 3, 40, 36]
+        var batch = cat(new[] { clean, clean.flip(2) }, 0);
+        var noisy = batch + (randn(batch.shape, generator: new Generator(9)) * 0.08);
+        var pilot = batch + (randn(batch.shape, generator: new Generator(10)) * 0.02);
+        var levels = tensor(new[,] { { 0.08f, 0.07f, 0.06f }, { 0.05f, 0.08f, 0.09f } });
+        var together = CollaborativeWiener.Filter(noisy, pilot, levels);
+        for (int b = 0; b < 2; b++)
+        {
+            var alone = CollaborativeWiener.Filter(noisy[b].unsqueeze(0), pilot[b].unsqueeze(0), levels[b].unsqueeze(0));
+            (together[b] - alone[0]).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        }
+        // The first channel alone is filtered the same way: the other channels take its groups and change nothing in it.
+        var first = CollaborativeWiener.Filter(noisy.narrow(1, 0, 1), pilot.narrow(1, 0, 1), levels.narrow(1, 0, 1));
+        (together.narrow(1, 0, 1) - first).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
+
+    [Fact]
+    public void Filter_MismatchedShapes_AreRefused()
+    {
+        using var scope = NewDisposeScope();
+        var image = zeros(1, 1, 16, 16);
+        FluentActions.Invoking(() => CollaborativeWiener.Filter(image, zeros(1, 1, 16, 15), zeros(1, 1))).Should().Throw<ArgumentException>().WithMessage("*one shape*");
+        FluentActions.Invoking(() => CollaborativeWiener.Filter(image, image, zeros(1, 3))).Should().Throw<ArgumentException>().WithMessage("*noise level per image and channel*");
+    }
+
+    [Fact]
+    public void Denoise_WienerRefinement_FiltersTheGrayOutputWithTheGivenLevel()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(noiseLevelInput: true);
+        var noisy = Scene(36, 40) + (randn(1, 1, 36, 40, generator: new Generator(11)) * 0.1);
+        var options = Raw with { NoiseLevel = 25 };
+        var plain = denoiser.Denoise(noisy, options);
+        var refined = denoiser.Denoise(noisy, options with { WienerRefinement = true });
+        var expected = CollaborativeWiener.Filter(noisy, plain, full(1, 1, 25.0 / 255));
+        (refined - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
+        (refined - plain).abs().max().ToDouble().Should().BeGreaterThan(1e-3, "the refinement must change the output for this test to mean anything");
+    }
+
+    [Fact]
+    public void Denoise_WienerRefinement_ColorModel_FiltersInTheOpponentSpace()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(channels: 3);
+        var clean = cat(new[] { Scene(32, 36), Scene(32, 36).flip(3), Scene(32, 36).flip(2) }, 1);
+        var noisy = clean + (randn(clean.shape, generator: new Generator(12)) * 0.1);
+        var plain = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20 });
+        var refined = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20, WienerRefinement = true });
+        double level = 20.0 / 255 * OpponentColor.NoiseScale;
+        var expected = OpponentColor.ToRgb(CollaborativeWiener.Filter(OpponentColor.FromRgb(noisy), OpponentColor.FromRgb(plain), full(1, 3, level)));
+        (refined - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
+    }
+
+    [Fact]
+    public void Denoise_WienerRefinement_GrayModelOnColor_FiltersTheOpponentPlanesTogether()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(noiseLevelInput: true);
+        var clean = cat(new[] { Scene(32, 36), Scene(32, 36).flip(3), Scene(32, 36).flip(2) }, 1);
+        var noisy = clean + (randn(clean.shape, generator: new Generator(13)) * 0.1);
+        var plain = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20 });
+        var refined = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20, WienerRefinement = true });
+        double level = 20.0 / 255 * OpponentColor.NoiseScale;
+        var expected = OpponentColor.ToRgb(CollaborativeWiener.Filter(OpponentColor.FromRgb(noisy), OpponentColor.FromRgb(plain), full(1, 3, level)));
+        (refined - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
+        refined.shape.Should().Equal(1, 3, 32, 36);
+    }
+}
