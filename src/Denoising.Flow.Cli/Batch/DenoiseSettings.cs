@@ -25,6 +25,9 @@ internal sealed record DenoiseSettings
     /// <summary>DenoiseOptions.SureTuningRadius.</summary>
     public int SureTuningRadius { get; init; } = DenoiseOptions.Default.SureTuningRadius;
 
+    /// <summary>DenoiseOptions.WienerRefinement.</summary>
+    public bool WienerRefinement { get; init; }
+
     public bool Recursive { get; init; }
 
     public bool Overwrite { get; init; }

@@ -24,6 +24,12 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>--wiener: DenoiseOptions.WienerRefinement.</summary>
+    public static Option<bool> Wiener() => new("--wiener")
+    {
+        Description = "Refine the output by collaborative Wiener filtering (BM3D's second stage, the network's output as the pilot): detail comes back from the noisy image. About a second per 256x256 channel.",
+    };
+
     /// <summary>--sure-tuning-radius: DenoiseOptions.SureTuningRadius (0 to 256).</summary>
     public static Option<int> SureTuningRadius()
     {
