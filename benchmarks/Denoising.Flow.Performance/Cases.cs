@@ -201,6 +201,18 @@ internal sealed class Cases(string modelsFolder, int stepsPerRound, bool safePad
         }, channels);
     }
 
+    /// <summary>
+    /// The Wiener refinement alone (<c>DenoiseOptions.WienerRefinement</c>): collaborative Wiener filtering of the image with a
+    /// pilot at noise level 25, on one channel or three (a color image in the opponent space).
+    /// </summary>
+    public static Sample WienerRefinement(long height, long width, int reps, int channels = 1) =>
+        TimeCalls(height, width, reps, image =>
+        {
+            var batch = image.unsqueeze(0);
+            var pilot = nn.functional.avg_pool2d(nn.functional.pad(batch, new long[] { 1, 1, 1, 1 }, PaddingModes.Reflect), 3, 1);
+            return Denoising.Flow.Denoisers.CollaborativeWiener.Filter(batch, pilot, full(1, batch.shape[1], 25.0 / 255)).squeeze(0);
+        }, channels);
+
     /// <summary>Largest |library - plain| on a small image: both sides compute the same function.</summary>
     public double InferenceAgreement()
     {

@@ -48,13 +48,20 @@ static Sample RunCase(Cases cases, string name) => name switch
     "denoiser-plain" => cases.PlainDenoiserStep(),
     "noise24mp-library" => Cases.LibraryNoiseEstimate(4000, 6000),
     "noise24mp-plain" => Cases.FullSortNoiseEstimate(4000, 6000),
-    _ when name.StartsWith("infer", StringComparison.Ordinal) => Inference(cases, name),
+    _ when name.StartsWith("infer", StringComparison.Ordinal) || name.StartsWith("wiener", StringComparison.Ordinal) => Inference(cases, name),
     _ => throw new ArgumentException($"Unknown case '{name}'."),
 };
 
 static Sample Inference(Cases cases, string name)
 {
     // infer<side>-library / infer<side>-plain, e.g. infer512-library
+    if (name.StartsWith("wiener", StringComparison.Ordinal))
+    {
+        // wiener<side> / wienercolor<side>: the Wiener refinement alone (gray, or three opponent channels)
+        bool color = name.StartsWith("wienercolor", StringComparison.Ordinal);
+        long side = long.Parse(name[(color ? "wienercolor" : "wiener").Length..], CultureInfo.InvariantCulture);
+        return Cases.WienerRefinement(side, side, side <= 512 ? 3 : 1, color ? 3 : 1);
+    }
     if (name.StartsWith("infercolor", StringComparison.Ordinal))
     {
         // infercolor<side>-library / -plain: a color image through the gray model (3 planes)
@@ -86,6 +93,8 @@ static int RunAll(Cases cases, Options options)
         // The plain side runs the 3 planes as one batch: 34.6 MB per layer, over the 32 MiB bound (one round: it is slow).
         rows.Add(Alternate("inference color 512x512, gray model", 1, Side("infercolor512-library"), Side("infercolor512-plain"), 3 * 512 * 512 * Cases.DenoiserFlopsPerPixel()));
     }
+    // Not library against plain: the Wiener refinement against one pass of the 10x32 network on the same image (its cost in passes).
+    rows.Add(Alternate("Wiener refinement 256x256 (plain column: one 10x32 pass)", options.Rounds, Side("wiener256"), Side("infer256-library"), double.NaN));
     if (!options.Quick)
     {
         rows.Add(Alternate("inference 24 MP (6000x4000)", 1, Side("infer24mp-library"), Side("infer24mp-plain"), 6000.0 * 4000 * Cases.DenoiserFlopsPerPixel()));

@@ -32,15 +32,18 @@ internal static class CollaborativeWiener
     /// <summary>Lowest noise level used for the gains and weights, on the [0, 1] scale (a clean image keeps its values).</summary>
     public const double MinimumLevel = 1e-4;
 
-    /// <summary>References filtered at once: bounds the distance table (offsets x references, 25 MB) and the groups' patches.</summary>
-    private const long ReferencesPerBand = 4096;
+    /// <summary>References filtered at once: bounds the memory of a band (its groups' patches, 8 MB per channel and copy) whatever the image size.</summary>
+    internal const long ReferencesPerBand = 1024;
 
     /// <summary>
     /// Filters each image of <paramref name="noisy"/> [B, C, H, W] with <paramref name="pilot"/> [B, C, H, W] as the pilot and
     /// <paramref name="levels"/> [B, C] as the noise level of each channel ([0, 1] scale). Returns [B, C, H, W] in the input's
     /// dtype. An image smaller than a patch is returned as its pilot.
     /// </summary>
-    public static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels)
+    public static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels) => Filter(noisy, pilot, levels, ReferencesPerBand);
+
+    /// <summary><see cref="Filter(Tensor, Tensor, Tensor)"/> with <paramref name="referencesPerBand"/> references filtered at once (tests).</summary>
+    internal static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels, long referencesPerBand)
     {
         if (noisy.dim() != 4 || !noisy.shape.SequenceEqual(pilot.shape))
             throw new ArgumentException($"Expected noisy and pilot batches of one shape [B, C, H, W], got {Internal.Shapes.Of(noisy)} and {Internal.Shapes.Of(pilot)}.");
@@ -49,12 +52,12 @@ internal static class CollaborativeWiener
         using var scope = NewDisposeScope();
         var images = new Tensor[noisy.shape[0]];
         for (int b = 0; b < images.Length; b++)
-            images[b] = FilterImage(noisy[b].to(float32), pilot[b].to(float32), levels[b].to(float32).clamp_min(MinimumLevel));
+            images[b] = FilterImage(noisy[b].to(float32), pilot[b].to(float32), levels[b].to(float32).clamp_min(MinimumLevel), referencesPerBand);
         return stack(images).to(noisy.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>One image [C, H, W] with its pilot and per-channel levels [C].</summary>
-    private static Tensor FilterImage(Tensor noisy, Tensor pilot, Tensor levels)
+    private static Tensor FilterImage(Tensor noisy, Tensor pilot, Tensor levels, long referencesPerBand)
     {
         long channels = noisy.shape[0], h = noisy.shape[1], w = noisy.shape[2];
         const int p = PatchSize;
@@ -63,42 +66,38 @@ internal static class CollaborativeWiener
         int groupSize = GroupSizeFor(hp, wp);
         var patch2d = Dct2d(p).to(noisy.device);
         var alongGroup = DctMatrix(groupSize).to(noisy.device);
-        var variance = levels.square().view(1, channels, 1, 1);
+        var variance = levels.square().view(channels, 1, 1, 1);
 
-        var numerator = zeros(channels, h * w, device: noisy.device);
-        var denominator = zeros(channels, h * w, device: noisy.device);
+        // Sums over many overlapping patches: kept in float64, so the result does not depend on the order they come in.
+        var numerator = zeros(channels, h * w, dtype: float64, device: noisy.device);
+        var denominator = zeros(channels, h * w, dtype: float64, device: noisy.device);
         var rows = ReferenceCoordinates(hp);
         var columns = ReferenceCoordinates(wp);
-        long rowsPerBand = Math.Max(1, ReferencesPerBand / columns.Length);
+        long rowsPerBand = Math.Max(1, referencesPerBand / columns.Length);
         for (long first = 0; first < rows.Length; first += rowsPerBand)
         {
             using var band = NewDisposeScope();
             var bandRows = rows[(int)first..(int)Math.Min(rows.Length, first + rowsPerBand)];
             var (groupRows, groupColumns) = Match(pilot[0], bandRows, columns, groupSize); // [K, R] patch corners
+            long references = groupRows.shape[1];
 
-            // The patches of every group, noisy and pilot: [R, C, K, p*p], the 2-D DCT of each patch, then the DCT along each group.
-            var noisyGroups = Gather(noisy, groupRows, groupColumns);
-            var pilotGroups = Gather(pilot, groupRows, groupColumns);
-            var noisyCoefficients = alongGroup.matmul(noisyGroups.matmul(patch2d.t()));
-            var pilotPower = alongGroup.matmul(pilotGroups.matmul(patch2d.t())).square();
+            // The patches of every group, noisy and pilot, [C, K, R, p*p]; the 2-D DCT of each patch, then the DCT along each group
+            // (one matrix product each way over all groups).
+            var noisyCoefficients = Transform(Gather(noisy, groupRows, groupColumns), patch2d, alongGroup);
+            var pilotPower = Transform(Gather(pilot, groupRows, groupColumns), patch2d, alongGroup).square();
             var gain = pilotPower / (pilotPower + variance);
-            var estimate = alongGroup.t().matmul(gain * noisyCoefficients).matmul(patch2d); // back to pixels, [R, C, K, p*p]
-            var weight = (variance.view(1, channels) * gain.square().sum(new long[] { 2, 3 })).reciprocal(); // [R, C]
+            var weight = (variance.view(channels, 1) * gain.square().sum(new long[] { 1, 3 })).reciprocal();    // [C, R]
+            var estimate = alongGroup.t().matmul((gain * noisyCoefficients).view(channels, groupSize, -1))
+                .view(channels, groupSize, references, p * p).matmul(patch2d);               // back to pixels, [C, K, R, p*p]
 
-            // Each patch of each group back in place, weighted by its group's weight.
-            var corner = (groupRows * w) + groupColumns;                              // [K, R]
-            var weighted = estimate * weight.view(weight.shape[0], channels, 1, 1);    // [R, C, K, p*p]
-            var groupWeight = weight.t().unsqueeze(1).expand(channels, groupSize, -1).reshape(channels, -1); // [C, K*R]
-            for (int dy = 0; dy < p; dy++)
-                for (int dx = 0; dx < p; dx++)
-                {
-                    var index = (corner + ((dy * w) + dx)).reshape(-1);               // [K*R], K-major
-                    var values = weighted.select(3, (dy * p) + dx).permute(1, 2, 0).reshape(channels, -1); // [C, K*R]
-                    numerator.index_add_(1, index, values, 1);
-                    denominator.index_add_(1, index, groupWeight, 1);
-                }
+            // Each patch of each group back in place, weighted by its group's weight: one pixel of every patch at a time.
+            var weighted = (estimate * weight.view(channels, 1, references, 1)).permute(0, 3, 1, 2); // [C, p*p, K, R]
+            var groupWeight = weight.view(channels, 1, 1, references).expand(weighted.shape);
+            var index = (PatchOffsets(p, w, noisy.device).view(-1, 1) + ((groupRows * w) + groupColumns).reshape(1, -1)).view(-1); // like the values
+            numerator.index_add_(1, index, weighted.reshape(channels, -1).to(float64), 1);
+            denominator.index_add_(1, index, groupWeight.reshape(channels, -1).to(float64), 1);
         }
-        var filtered = numerator / denominator.clamp_min(1e-30);
+        var filtered = (numerator / denominator.clamp_min(1e-300)).to(float32);
         // Every pixel is covered (the references reach the last row and column); the pilot stands in should one not be.
         return where(denominator > 0, filtered, pilot.reshape(channels, -1)).reshape(channels, h, w).MoveToOuterDisposeScope();
     }
@@ -124,51 +123,64 @@ internal static class CollaborativeWiener
     /// row-major), the corners [K, R] of the <paramref name="groupSize"/> patches of <paramref name="image"/> [H, W] closest to it
     /// in squared distance within the search window, the reference itself first.
     /// </summary>
+    /// <remarks>
+    /// ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b for every candidate b in the window of every reference a at once: the products a.b
+    /// are one grouped convolution (each reference patch the kernel over its own window), the energies ||b||^2 one pooling of
+    /// the squared image. Candidates reaching outside the image are never chosen.
+    /// </remarks>
     internal static (Tensor Rows, Tensor Columns) Match(Tensor image, long[] referenceRows, long[] referenceColumns, int groupSize)
     {
         using var scope = NewDisposeScope();
         const int p = PatchSize, s = SearchRadius;
-        long w = image.shape[1];
-        long top = referenceRows[0], bottom = referenceRows[^1] + p; // image rows the references cover
-        // Far outside the value range: a patch reaching into the padding is never closer than one inside the image.
-        long h = image.shape[0];
-        var padded = nn.functional.pad(image.view(1, 1, h, w), new long[] { s, s, s, s }, PaddingModes.Constant, 1e3).view(h + (2 * s), w + (2 * s));
-        var references = image.narrow(0, top, bottom - top);                      // [hb, W]
-        var rowIndex = tensor(referenceRows.Select(r => r - top).ToArray(), device: image.device);
-        var columnIndex = tensor(referenceColumns, device: image.device);
-        int side = (2 * s) + 1;
-        var distances = new Tensor[side];
-        for (int dy = -s; dy <= s; dy++)
-        {
-            // Every horizontal offset at once: the rows shifted by dy, and the 2s + 1 windows of width W along them.
-            var shifted = padded.narrow(0, top + dy + s, bottom - top).unfold(1, w, 1).permute(1, 0, 2); // [2s+1, hb, W]
-            var squared = (shifted - references.unsqueeze(0)).square().unsqueeze(1);
-            var patchSums = nn.functional.avg_pool2d(squared, p, 1).squeeze(1);     // [2s+1, hb - p + 1, W - p + 1]
-            distances[dy + s] = patchSums.index_select(1, rowIndex).index_select(2, columnIndex).reshape(side, -1); // [2s+1, R]
-        }
-        var table = cat(distances, 0);                                             // [(2s+1)^2, R], offset (dy + s) * side + (dx + s)
-        table[(s * side) + s] = full(table.shape[1], -1f, device: image.device);   // the reference itself, always first
-        var nearest = table.topk(groupSize, dim: 0, largest: false, sorted: true).indexes; // [K, R]
+        int side = (2 * s) + 1, span = side + p - 1;                               // offsets per axis; pixels a window spans
+        long h = image.shape[0], w = image.shape[1];
+        var device = image.device;
+        var padded = nn.functional.pad(image.view(1, 1, h, w), new long[] { s, s, s, s }).view(h + (2 * s), w + (2 * s));
+        // Energy of each patch (top-left corner in padded coordinates), and where a patch lies wholly inside the image.
+        var energy = nn.functional.avg_pool2d(padded.square().view(1, 1, h + (2 * s), w + (2 * s)), p, 1).view(h + (2 * s) - p + 1, w + (2 * s) - p + 1) * (p * p);
+        var inside = zeros_like(energy, dtype: ScalarType.Bool);
+        inside.narrow(0, s, h - p + 1).narrow(1, s, w - p + 1).fill_(true);
+        var rows = tensor(referenceRows, device: device).view(-1, 1).expand(-1, referenceColumns.Length).reshape(-1);   // [R]
+        var columns = tensor(referenceColumns, device: device).view(1, -1).expand(referenceRows.Length, -1).reshape(-1);
+        long count = rows.shape[0];
+        // Each reference's window: the pixels of every candidate, [R, span, span] (padded coordinates start at the offset -s).
+        TensorIndex[] at = { TensorIndex.Tensor(rows), TensorIndex.Tensor(columns) };     // gathers from the views, no copy of them
+        var neighbourhoods = padded.unfold(0, span, 1).unfold(1, span, 1).index(at);  // [R, span, span]
+        var referencePatches = neighbourhoods.narrow(1, s, p).narrow(2, s, p);        // the reference sits at offset (0, 0)
+        var products = nn.functional.conv2d(neighbourhoods.unsqueeze(0), referencePatches.unsqueeze(1), groups: count).squeeze(0); // [R, side, side]
+        var energies = energy.unfold(0, side, 1).unfold(1, side, 1).index(at);     // [R, side, side]
+        var valid = inside.unfold(0, side, 1).unfold(1, side, 1).index(at);
+        var ownEnergy = energies[.., s, s].view(-1, 1, 1);
+        var distances = (ownEnergy + energies - (2 * products)).masked_fill(valid.logical_not(), float.PositiveInfinity).reshape(count, -1);
+        distances[.., (s * side) + s] = -1f;                                         // the reference itself, always first
+        var nearest = distances.topk(groupSize, dim: 1, largest: false, sorted: true).indexes.t(); // [K, R], offset (dy + s) * side + (dx + s)
         var dyOf = nearest.div(side, rounding_mode: RoundingMode.floor) - s;
         var dxOf = nearest.remainder(side) - s;
-        long count = referenceColumns.Length;
-        var referenceRow = tensor(referenceRows, device: image.device).repeat_interleave(count).unsqueeze(0);  // [1, R]
-        var referenceColumn = columnIndex.repeat(referenceRows.Length).unsqueeze(0);
-        return ((referenceRow + dyOf).MoveToOuterDisposeScope(), (referenceColumn + dxOf).MoveToOuterDisposeScope());
+        return ((rows.unsqueeze(0) + dyOf).MoveToOuterDisposeScope(), (columns.unsqueeze(0) + dxOf).MoveToOuterDisposeScope());
     }
 
-    /// <summary>The patches of <paramref name="image"/> [C, H, W] at the corners [K, R]: [R, C, K, p*p].</summary>
+    /// <summary>The patches of <paramref name="image"/> [C, H, W] at the corners [K, R]: [C, K, R, p*p].</summary>
     private static Tensor Gather(Tensor image, Tensor rows, Tensor columns)
     {
         using var scope = NewDisposeScope();
         const int p = PatchSize;
         long channels = image.shape[0], w = image.shape[2];
-        var offsets = (arange(p, device: image.device).view(p, 1) * w) + arange(p, device: image.device).view(1, p); // [p, p]
-        var index = ((rows * w) + columns).unsqueeze(-1) + offsets.reshape(1, 1, -1);  // [K, R, p*p]
-        var flat = image.reshape(channels, -1);
-        var values = flat.index_select(1, index.reshape(-1)).view(channels, index.shape[0], index.shape[1], p * p); // [C, K, R, p*p]
-        return values.permute(2, 0, 1, 3).contiguous().MoveToOuterDisposeScope();
+        var index = ((rows * w) + columns).unsqueeze(-1) + PatchOffsets(p, w, image.device).view(1, 1, -1);  // [K, R, p*p]
+        return image.reshape(channels, -1).index_select(1, index.reshape(-1)).view(channels, index.shape[0], index.shape[1], p * p).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The separable 3-D transform of groups [C, K, R, p*p]: <paramref name="patch2d"/> on each patch, <paramref name="alongGroup"/> along K.</summary>
+    private static Tensor Transform(Tensor groups, Tensor patch2d, Tensor alongGroup)
+    {
+        using var scope = NewDisposeScope();
+        long channels = groups.shape[0], k = groups.shape[1];
+        var patches = groups.matmul(patch2d.t());
+        return alongGroup.matmul(patches.view(channels, k, -1)).view(groups.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The offsets [p*p] of a p x p patch's pixels from its corner in a row-major image of width <paramref name="w"/>.</summary>
+    private static Tensor PatchOffsets(int p, long w, Device device) =>
+        ((arange(p, device: device).view(p, 1) * w) + arange(p, device: device).view(1, p)).view(-1);
 
     /// <summary>The orthonormal DCT-II matrix of size n (rows: frequencies).</summary>
     internal static Tensor DctMatrix(int n)

@@ -158,6 +158,20 @@ public sealed class CollaborativeWienerTests
     }
 
     [Fact]
+    public void Filter_InBands_EqualsOneBand()
+    {
+        using var scope = NewDisposeScope();
+        var clean = cat(new[] { Scene(70, 66), Scene(70, 66).flip(3) }, 1);
+        var noisy = clean + (randn(clean.shape, generator: new Generator(14)) * 0.1);
+        var pilot = clean + (randn(clean.shape, generator: new Generator(15)) * 0.02);
+        var levels = full(1, 2, 0.1);
+        var whole = CollaborativeWiener.Filter(noisy, pilot, levels, referencesPerBand: 1 << 20);
+        // 22 references per row: bands of one row, and of two rows plus a remainder.
+        foreach (long band in new long[] { 1, 50 })
+            (CollaborativeWiener.Filter(noisy, pilot, levels, band) - whole).abs().max().ToDouble().Should().BeLessThan(1e-6);
+    }
+
+    [Fact]
     public void Filter_MismatchedShapes_AreRefused()
     {
         using var scope = NewDisposeScope();
@@ -201,10 +215,13 @@ public sealed class CollaborativeWienerTests
         using var denoiser = DenoiserTests.RandomDenoiser(noiseLevelInput: true);
         var clean = cat(new[] { Scene(32, 36), Scene(32, 36).flip(3), Scene(32, 36).flip(2) }, 1);
         var noisy = clean + (randn(clean.shape, generator: new Generator(13)) * 0.1);
-        var plain = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20 });
         var refined = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20, WienerRefinement = true });
+        // The pilot: each opponent plane through the model as a grayscale image at its level (taken from the planes themselves,
+        // not from the RGB output: matching breaks exact ties between flat patches by rounding, so the pilot must be the same bits).
         double level = 20.0 / 255 * OpponentColor.NoiseScale;
-        var expected = OpponentColor.ToRgb(CollaborativeWiener.Filter(OpponentColor.FromRgb(noisy), OpponentColor.FromRgb(plain), full(1, 3, level)));
+        var planes = OpponentColor.FromRgb(noisy);
+        var pilot = denoiser.Denoise(planes.reshape(3, 1, 32, 36), Raw with { NoiseLevel = 20 * OpponentColor.NoiseScale }).reshape(1, 3, 32, 36);
+        var expected = OpponentColor.ToRgb(CollaborativeWiener.Filter(planes, pilot, full(1, 3, level)));
         (refined - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
         refined.shape.Should().Equal(1, 3, 32, 36);
     }
