@@ -74,11 +74,12 @@ internal static class CollaborativeWiener
         var rows = ReferenceCoordinates(hp);
         var columns = ReferenceCoordinates(wp);
         long rowsPerBand = Math.Max(1, referencesPerBand / columns.Length);
+        var matching = MatchingImage.Of(pilot[0]);
         for (long first = 0; first < rows.Length; first += rowsPerBand)
         {
             using var band = NewDisposeScope();
             var bandRows = rows[(int)first..(int)Math.Min(rows.Length, first + rowsPerBand)];
-            var (groupRows, groupColumns) = Match(pilot[0], bandRows, columns, groupSize); // [K, R] patch corners
+            var (groupRows, groupColumns) = Match(matching, bandRows, columns, groupSize); // [K, R] patch corners
             long references = groupRows.shape[1];
 
             // The patches of every group, noisy and pilot, [C, K, R, p*p]; the 2-D DCT of each patch, then the DCT along each group
@@ -131,15 +132,36 @@ internal static class CollaborativeWiener
     internal static (Tensor Rows, Tensor Columns) Match(Tensor image, long[] referenceRows, long[] referenceColumns, int groupSize)
     {
         using var scope = NewDisposeScope();
+        var (rows, columns) = Match(MatchingImage.Of(image), referenceRows, referenceColumns, groupSize);
+        return (rows.MoveToOuterDisposeScope(), columns.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// What matching needs of the whole image, computed once per image (bands only index into it): the image padded by the
+    /// search radius, each patch's energy ||b||^2 and where a patch lies wholly inside the image (top-left corners, padded
+    /// coordinates).
+    /// </summary>
+    private sealed record MatchingImage(Tensor Padded, Tensor Energy, Tensor Inside)
+    {
+        public static MatchingImage Of(Tensor image)
+        {
+            const int p = PatchSize, s = SearchRadius;
+            long h = image.shape[0], w = image.shape[1];
+            var padded = nn.functional.pad(image.view(1, 1, h, w), new long[] { s, s, s, s }).view(h + (2 * s), w + (2 * s));
+            var energy = nn.functional.avg_pool2d(padded.square().view(1, 1, h + (2 * s), w + (2 * s)), p, 1).view(h + (2 * s) - p + 1, w + (2 * s) - p + 1) * (p * p);
+            var inside = zeros_like(energy, dtype: ScalarType.Bool);
+            inside.narrow(0, s, h - p + 1).narrow(1, s, w - p + 1).fill_(true);
+            return new MatchingImage(padded, energy, inside);
+        }
+    }
+
+    private static (Tensor Rows, Tensor Columns) Match(MatchingImage image, long[] referenceRows, long[] referenceColumns, int groupSize)
+    {
+        using var scope = NewDisposeScope();
         const int p = PatchSize, s = SearchRadius;
         int side = (2 * s) + 1, span = side + p - 1;                               // offsets per axis; pixels a window spans
-        long h = image.shape[0], w = image.shape[1];
-        var device = image.device;
-        var padded = nn.functional.pad(image.view(1, 1, h, w), new long[] { s, s, s, s }).view(h + (2 * s), w + (2 * s));
-        // Energy of each patch (top-left corner in padded coordinates), and where a patch lies wholly inside the image.
-        var energy = nn.functional.avg_pool2d(padded.square().view(1, 1, h + (2 * s), w + (2 * s)), p, 1).view(h + (2 * s) - p + 1, w + (2 * s) - p + 1) * (p * p);
-        var inside = zeros_like(energy, dtype: ScalarType.Bool);
-        inside.narrow(0, s, h - p + 1).narrow(1, s, w - p + 1).fill_(true);
+        var (padded, energy, inside) = image;
+        var device = padded.device;
         var rows = tensor(referenceRows, device: device).view(-1, 1).expand(-1, referenceColumns.Length).reshape(-1);   // [R]
         var columns = tensor(referenceColumns, device: device).view(1, -1).expand(referenceRows.Length, -1).reshape(-1);
         long count = rows.shape[0];
