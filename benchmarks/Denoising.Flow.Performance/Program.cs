@@ -48,20 +48,22 @@ static Sample RunCase(Cases cases, string name) => name switch
     "denoiser-plain" => cases.PlainDenoiserStep(),
     "noise24mp-library" => Cases.LibraryNoiseEstimate(4000, 6000),
     "noise24mp-plain" => Cases.FullSortNoiseEstimate(4000, 6000),
-    _ when name.StartsWith("infer", StringComparison.Ordinal) || name.StartsWith("wiener", StringComparison.Ordinal) => Inference(cases, name),
+    _ when name.StartsWith("infer", StringComparison.Ordinal) => Inference(cases, name),
+    _ when name.StartsWith("wiener", StringComparison.Ordinal) => Wiener(name),
     _ => throw new ArgumentException($"Unknown case '{name}'."),
 };
+
+// wiener<side> / wienercolor<side>: the Wiener refinement alone (gray, or three channels filtered together)
+static Sample Wiener(string name)
+{
+    bool color = name.StartsWith("wienercolor", StringComparison.Ordinal);
+    long side = long.Parse(name[(color ? "wienercolor" : "wiener").Length..], CultureInfo.InvariantCulture);
+    return Cases.WienerRefinement(side, side, side <= 512 ? 3 : 1, color ? 3 : 1);
+}
 
 static Sample Inference(Cases cases, string name)
 {
     // infer<side>-library / infer<side>-plain, e.g. infer512-library
-    if (name.StartsWith("wiener", StringComparison.Ordinal))
-    {
-        // wiener<side> / wienercolor<side>: the Wiener refinement alone (gray, or three opponent channels)
-        bool color = name.StartsWith("wienercolor", StringComparison.Ordinal);
-        long side = long.Parse(name[(color ? "wienercolor" : "wiener").Length..], CultureInfo.InvariantCulture);
-        return Cases.WienerRefinement(side, side, side <= 512 ? 3 : 1, color ? 3 : 1);
-    }
     if (name.StartsWith("infercolor", StringComparison.Ordinal))
     {
         // infercolor<side>-library / -plain: a color image through the gray model (3 planes)

@@ -33,7 +33,7 @@ internal static class CollaborativeWiener
     public const double MinimumLevel = 1e-4;
 
     /// <summary>References filtered at once: bounds the memory of a band (its groups' patches, 8 MB per channel and copy) whatever the image size.</summary>
-    internal const long ReferencesPerBand = 1024;
+    private const long ReferencesPerBand = 1024;
 
     /// <summary>
     /// Filters each image of <paramref name="noisy"/> [B, C, H, W] with <paramref name="pilot"/> [B, C, H, W] as the pilot and
@@ -59,9 +59,10 @@ internal static class CollaborativeWiener
     /// <summary>One image [C, H, W] with its pilot and per-channel levels [C].</summary>
     private static Tensor FilterImage(Tensor noisy, Tensor pilot, Tensor levels, long referencesPerBand)
     {
+        using var scope = NewDisposeScope(); // the image's buffers go when it is done, not when the whole batch is
         long channels = noisy.shape[0], h = noisy.shape[1], w = noisy.shape[2];
         const int p = PatchSize;
-        if (h < p || w < p) return pilot.clone();
+        if (h < p || w < p) return pilot.clone().MoveToOuterDisposeScope();
         long hp = h - p + 1, wp = w - p + 1; // patch positions (top-left corners)
         int groupSize = GroupSizeFor(hp, wp);
         var patch2d = Dct2d(p).to(noisy.device);
@@ -205,7 +206,7 @@ internal static class CollaborativeWiener
         ((arange(p, device: device).view(p, 1) * w) + arange(p, device: device).view(1, p)).view(-1);
 
     /// <summary>The orthonormal DCT-II matrix of size n (rows: frequencies).</summary>
-    internal static Tensor DctMatrix(int n)
+    private static Tensor DctMatrix(int n)
     {
         var m = new float[n * n];
         for (int k = 0; k < n; k++)
