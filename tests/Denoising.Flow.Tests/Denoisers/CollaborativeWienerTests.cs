@@ -12,7 +12,7 @@ public sealed class CollaborativeWienerTests
     private static readonly DenoiseOptions Raw = new() { ClipOutput = false };
 
     /// <summary>A smooth image with edges: ramps, a disc and a stripe pattern, [1, 1, H, W] on [0.2, 0.8].</summary>
-    private static Tensor Scene(long h, long w)
+    internal static Tensor Scene(long h, long w)
     {
         var y = arange(h, dtype: float32).view(h, 1) / h;
         var x = arange(w, dtype: float32).view(1, w) / w;
@@ -22,53 +22,6 @@ public sealed class CollaborativeWienerTests
     }
 
     private static double Mse(Tensor a, Tensor b) => (a.to(float64) - b.to(float64)).square().mean().ToDouble();
-
-    [Fact]
-    public void Match_KeepsTheNearestPatchesInTheWindow_ReferenceFirst()
-    {
-        using var scope = NewDisposeScope();
-        const int p = CollaborativeWiener.PatchSize, s = CollaborativeWiener.SearchRadius;
-        var image = rand(new long[] { 34, 45 }, generator: new Generator(3));
-        long hp = 34 - p + 1, wp = 45 - p + 1;
-        int k = CollaborativeWiener.GroupSizeFor(hp, wp);
-        var rows = CollaborativeWiener.ReferenceCoordinates(hp);
-        var columns = CollaborativeWiener.ReferenceCoordinates(wp);
-        var (groupRows, groupColumns) = CollaborativeWiener.Match(image, rows, columns, k);
-        groupRows.shape.Should().Equal(k, rows.Length * columns.Length);
-        var data = image.to(float64).data<double>().ToArray();
-        double Distance(long r0, long c0, long r1, long c1)
-        {
-            double sum = 0;
-            for (int a = 0; a < p; a++)
-                for (int b = 0; b < p; b++)
-                {
-                    double d = data[((r0 + a) * 45) + c0 + b] - data[((r1 + a) * 45) + c1 + b];
-                    sum += d * d;
-                }
-            return sum;
-        }
-        var gr = groupRows.data<long>().ToArray();
-        var gc = groupColumns.data<long>().ToArray();
-        int reference = 0, count = rows.Length * columns.Length;
-        foreach (long r in rows)
-            foreach (long c in columns)
-            {
-                // Brute force: every patch inside the image and inside the window, by distance.
-                var all = new List<double>();
-                for (long rr = Math.Max(0, r - s); rr <= Math.Min(hp - 1, r + s); rr++)
-                    for (long cc = Math.Max(0, c - s); cc <= Math.Min(wp - 1, c + s); cc++)
-                        all.Add(Distance(r, c, rr, cc));
-                all.Sort();
-                gr[reference].Should().Be(r, "the reference heads its group");
-                gc[reference].Should().Be(c);
-                var chosen = Enumerable.Range(0, k).Select(j => (Row: gr[(j * count) + reference], Column: gc[(j * count) + reference])).ToArray();
-                chosen.Should().OnlyContain(m => m.Row >= 0 && m.Row < hp && m.Column >= 0 && m.Column < wp && Math.Abs(m.Row - r) <= s && Math.Abs(m.Column - c) <= s);
-                chosen.Distinct().Should().HaveCount(k);
-                var distances = chosen.Select(m => Distance(r, c, m.Row, m.Column)).OrderBy(d => d).ToArray();
-                distances.Should().Equal(all.Take(k), (x, y) => Math.Abs(x - y) < 1e-4, "the group holds the k nearest patches");
-                reference++;
-            }
-    }
 
     [Fact]
     public void Filter_WithTheCleanImageAsPilot_RemovesMostOfTheNoise()
@@ -112,8 +65,8 @@ public sealed class CollaborativeWienerTests
         using var scope = NewDisposeScope();
         var image = full(new long[] { 1, 1, 20, 23 }, 0.4f);
         // All of a group's energy is in its one DC coefficient P = 0.4 * 8 * sqrt(32), kept with the gain P^2 / (P^2 + sigma^2).
-        int k = CollaborativeWiener.GroupSizeFor(13, 16);
-        double dc = 0.4 * CollaborativeWiener.PatchSize * Math.Sqrt(k), expected = 0.4 * dc * dc / ((dc * dc) + 0.01);
+        int k = BlockMatching.GroupSizeFor(13, 16, CollaborativeWiener.GroupSize);
+        double dc = 0.4 * BlockMatching.PatchSize * Math.Sqrt(k), expected = 0.4 * dc * dc / ((dc * dc) + 0.01);
         // The transforms run in float32, 64 and 32 terms each way (a few ulps of 0.4); the sums over patches in float64.
         var filtered = CollaborativeWiener.Filter(image, image, full(1, 1, 0.1));
         (filtered - expected).abs().max().ToDouble().Should().BeLessThan(5e-6);
@@ -134,7 +87,7 @@ public sealed class CollaborativeWienerTests
         var filtered = CollaborativeWiener.Filter(noisy, pilot, full(1, 1, 0.05));
         filtered.shape.Should().Equal(1, 1, h, w);
         filtered.isfinite().all().ToBoolean().Should().BeTrue();
-        if (h < CollaborativeWiener.PatchSize) (filtered - pilot).abs().max().ToDouble().Should().Be(0);
+        if (h < BlockMatching.PatchSize) (filtered - pilot).abs().max().ToDouble().Should().Be(0);
         else (filtered - pilot).abs().min().ToDouble().Should().BeGreaterThan(0, "every pixel gets the filter's estimate, not the pilot's fallback");
     }
 
