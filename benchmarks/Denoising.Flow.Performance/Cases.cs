@@ -213,6 +213,20 @@ internal sealed class Cases(string modelsFolder, int stepsPerRound, bool safePad
             return Denoising.Flow.Denoisers.CollaborativeWiener.Filter(batch, pilot, full(1, batch.shape[1], 25.0 / 255)).squeeze(0);
         }, channels);
 
+    /// <summary>
+    /// The refinement with the hard-thresholding pilot (<c>DenoiseOptions.HardThresholdingPilot</c>): BM3D's first stage on the
+    /// noisy image, then the Wiener stage grouped on its estimate with it and a pilot as the two pilots, gray, noise level 25.
+    /// </summary>
+    public static Sample HardThresholdingPilot(long side, int reps) =>
+        TimeCalls(side, side, reps, image =>
+        {
+            var batch = image.unsqueeze(0);
+            var levels = full(1, 1, 25.0 / 255);
+            var pilot = nn.functional.avg_pool2d(nn.functional.pad(batch, new long[] { 1, 1, 1, 1 }, PaddingModes.Reflect), 3, 1);
+            var estimate = Denoising.Flow.Denoisers.CollaborativeHardThreshold.Filter(batch, levels);
+            return Denoising.Flow.Denoisers.CollaborativeWiener.Filter(batch, new[] { pilot, estimate }, estimate, levels).squeeze(0);
+        });
+
     /// <summary>Largest |library - plain| on a small image: both sides compute the same function.</summary>
     public double InferenceAgreement()
     {

@@ -50,10 +50,12 @@ static Sample RunCase(Cases cases, string name) => name switch
     "noise24mp-plain" => Cases.FullSortNoiseEstimate(4000, 6000),
     _ when name.StartsWith("infer", StringComparison.Ordinal) => Inference(cases, name),
     _ when name.StartsWith("wiener", StringComparison.Ordinal) => Wiener(name),
+    _ when name.StartsWith("htpilot", StringComparison.Ordinal) => Cases.HardThresholdingPilot(long.Parse(name["htpilot".Length..], CultureInfo.InvariantCulture), 3),
     _ => throw new ArgumentException($"Unknown case '{name}'."),
 };
 
 // wiener<side> / wienercolor<side>: the Wiener refinement alone (gray, or three channels filtered together)
+// htpilot<side>: the refinement with the hard-thresholding pilot (BM3D's first stage, then the Wiener stage with two pilots), gray
 static Sample Wiener(string name)
 {
     bool color = name.StartsWith("wienercolor", StringComparison.Ordinal);
@@ -97,6 +99,7 @@ static int RunAll(Cases cases, Options options)
     }
     // Not library against plain: the Wiener refinement against one pass of the 10x32 network on the same image (its cost in passes).
     rows.Add(Alternate("Wiener refinement 256x256 (plain column: one 10x32 pass)", options.Rounds, Side("wiener256"), Side("infer256-library"), double.NaN));
+    rows.Add(Alternate("Wiener refinement with the hard-thresholding pilot 256x256 (plain column: one 10x32 pass)", options.Rounds, Side("htpilot256"), Side("infer256-library"), double.NaN));
     if (!options.Quick)
     {
         rows.Add(Alternate("inference 24 MP (6000x4000)", 1, Side("infer24mp-library"), Side("infer24mp-plain"), 6000.0 * 4000 * Cases.DenoiserFlopsPerPixel()));

@@ -33,10 +33,12 @@ internal static class EvaluateCommand
         bool clip = a.Flag("clip");
         bool baselines = !a.Flag("no-baselines");
         bool knownSigma = a.Flag("known-sigma");
+        // --bm3d: a baseline row, BM3D from this library's two collaborative stages alone (no network), at the same noise level.
+        bool bm3d = a.Flag("bm3d");
         // --sigma-scale K: feed K times the estimated noise level to a model that takes it (the noise level as a smoothing knob).
         double sigmaScale = a.Double("sigma-scale", 1.0);
         if (!(sigmaScale > 0)) throw new ArgumentException($"--sigma-scale must be positive, got {sigmaScale}.");
-        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), WienerRefinement = a.Flag("wiener"), SureTuningRadius = a.Int("sure-radius", DenoiseOptions.Default.SureTuningRadius),
+        var options = new DenoiseOptions { SelfEnsemble = a.Flag("ensemble"), SureBlend = a.Flag("sure-blend"), SureTuning = a.Flag("sure-tuning"), WienerRefinement = a.Flag("wiener"), HardThresholdingPilot = a.Flag("ht-pilot"), SureTuningRadius = a.Int("sure-radius", DenoiseOptions.Default.SureTuningRadius),
             SureTuningScales = a.Text("sure-scales")?.Split(',').Select(Args.Parse).ToArray() ?? DenoiseOptions.DefaultSureTuningScales, Logger = logger, TileSize = a.Int("tile", 256) };
         // --oracle-blend: a diagnostic row, D + beta (N - D) with each image's beta fitted to its CLEAN image (an upper bound for
         // --sure-blend, never a method).
@@ -71,12 +73,18 @@ internal static class EvaluateCommand
             denoiseSeconds += watch.Elapsed.TotalSeconds;
             string label = (!denoiser.Network.NoiseLevelInput ? "unpaired denoiser"
                 : (knownSigma ? "unpaired denoiser (true sigma given" : "unpaired denoiser (sigma estimated") + (sigmaScale == 1 ? ")" : $", x{sigmaScale:G3})"))
-                + (options.SureTuning ? $", SURE tuning (radius {options.SureTuningRadius}, scales {string.Join("/", options.SureTuningScales)})" : "") + (options.SureBlend ? ", SURE blend" : "") + (options.WienerRefinement ? ", Wiener refinement" : "");
+                + (options.SureTuning ? $", SURE tuning (radius {options.SureTuningRadius}, scales {string.Join("/", options.SureTuningScales)})" : "") + (options.SureBlend ? ", SURE blend" : "") + (options.WienerRefinement || options.HardThresholdingPilot ? ", Wiener refinement" : "") + (options.HardThresholdingPilot ? " with the hard-thresholding pilot" : "");
             var main = Score(label, sigma, denoised, cleanImages, files);
             results.Add(main);
             if (dumpSure is not null)
                 for (int i = 0; i < noisy.Length; i++) SureDump.Write(dumpSure, denoiser, noisy[i], cleanImages[i], sigma, i, options);
             if (oracleBlend) results.Add(OracleBlend(denoiser, noisy, cleanImages, files, sigma, n => NoiseLevelOptions(options, denoiser, n, knownSigma ? sigma : null, sigmaScale)));
+            if (bm3d)
+            {
+                var filtered = noisy.Select(n => Bm3d(n, knownSigma ? sigma : null)).ToArray();
+                results.Add(Score("BM3D (this library's two collaborative stages, no network)", sigma, filtered, cleanImages, files));
+                foreach (var t in filtered) t.Dispose();
+            }
             if (supervised is not null)
                 results.Add(Score("SUPERVISED upper bound (same network, clean targets)", sigma, noisy.Select(n => supervised.Denoise(n, options)).ToArray(), cleanImages, files));
             foreach (var r in results.Where(r => r.Sigma == sigma))
@@ -114,6 +122,24 @@ internal static class EvaluateCommand
         return options with { NoiseLevel = Math.Min(255, level * scale) };
     }
 
+    /// <summary>
+    /// BM3D from the library's stages alone: collaborative hard thresholding, then collaborative Wiener filtering with its
+    /// estimate as the pilot; a color image in the opponent space, grouped on the luminance, as <c>Denoise</c> refines one.
+    /// The noise level is the one given, or estimated from the image as <c>Denoise</c> does.
+    /// </summary>
+    private static Tensor Bm3d(Tensor noisy, double? sigma)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        bool color = noisy.shape[0] == 3;
+        double level = (sigma ?? Noise.NoiseLevelEstimator.Estimate(noisy)) / 255 * (color ? OpponentColor.NoiseScale : 1);
+        var planes = color ? OpponentColor.FromRgb(noisy.unsqueeze(0)) : noisy.unsqueeze(0);
+        var levels = full(1, planes.shape[1], level);
+        var pilot = CollaborativeHardThreshold.Filter(planes, levels);
+        var filtered = CollaborativeWiener.Filter(planes, pilot, levels);
+        return (color ? OpponentColor.ToRgb(filtered) : filtered).squeeze(0).clamp(0, 1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Diagnostic: D + beta (N - D) with beta = (x - D) . (N - D) / ||N - D||^2 fitted to each clean image x.</summary>
     private static MethodResult OracleBlend(Denoiser denoiser, Tensor[] noisy, Tensor[] clean, IReadOnlyList<string> files, double sigma, Func<Tensor, DenoiseOptions> optionsFor)
     {
@@ -121,7 +147,7 @@ internal static class EvaluateCommand
         var blended = noisy.Select((n, i) =>
         {
             using var scope = NewDisposeScope();
-            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, SureTuning = false, WienerRefinement = false, ClipOutput = false }).to(float64);
+            var d = denoiser.Denoise(n, optionsFor(n) with { SureBlend = false, SureTuning = false, WienerRefinement = false, HardThresholdingPilot = false, ClipOutput = false }).to(float64);
             var residual = n.to(float64) - d;
             betas[i] = ((clean[i].to(float64) - d) * residual).sum().item<double>() / residual.square().sum().item<double>();
             return (d + (betas[i] * residual)).to(float32).MoveToOuterDisposeScope();

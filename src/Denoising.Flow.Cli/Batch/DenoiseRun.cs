@@ -23,7 +23,7 @@ internal sealed class DenoiseRun : IDisposable
     {
         this.settings = settings;
         this.terminal = terminal;
-        options = new DenoiseOptions { NoiseLevel = settings.NoiseLevel, SelfEnsemble = settings.Ensemble, SureBlend = settings.SureBlend, SureTuning = settings.SureTuning, SureTuningRadius = settings.SureTuningRadius, WienerRefinement = settings.WienerRefinement, TileSize = settings.TileSize };
+        options = new DenoiseOptions { NoiseLevel = settings.NoiseLevel, SelfEnsemble = settings.Ensemble, SureBlend = settings.SureBlend, SureTuning = settings.SureTuning, SureTuningRadius = settings.SureTuningRadius, WienerRefinement = settings.WienerRefinement, HardThresholdingPilot = settings.HardThresholdingPilot, TileSize = settings.TileSize };
     }
 
     /// <summary>The planned work: every input of this share with its output path.</summary>

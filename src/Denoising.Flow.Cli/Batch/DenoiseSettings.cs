@@ -28,6 +28,9 @@ internal sealed record DenoiseSettings
     /// <summary>DenoiseOptions.WienerRefinement.</summary>
     public bool WienerRefinement { get; init; }
 
+    /// <summary>DenoiseOptions.HardThresholdingPilot.</summary>
+    public bool HardThresholdingPilot { get; init; }
+
     public bool Recursive { get; init; }
 
     public bool Overwrite { get; init; }

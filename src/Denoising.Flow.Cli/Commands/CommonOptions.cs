@@ -30,6 +30,12 @@ internal static class CommonOptions
         Description = "Refine the output by collaborative Wiener filtering (BM3D's second stage, the network's output as the pilot): detail comes back from the noisy image. About a second per 256x256 channel.",
     };
 
+    /// <summary>--hard-thresholding-pilot: DenoiseOptions.HardThresholdingPilot.</summary>
+    public static Option<bool> HardThresholdingPilot() => new("--hard-thresholding-pilot")
+    {
+        Description = "With the Wiener refinement (implies --wiener): also use BM3D's first stage (collaborative hard thresholding of the noisy image) as a pilot, which keeps repeated texture the network smooths away. About as much time again as --wiener.",
+    };
+
     /// <summary>--sure-tuning-radius: DenoiseOptions.SureTuningRadius (0 to 256).</summary>
     public static Option<int> SureTuningRadius()
     {

@@ -31,6 +31,7 @@ internal static class DenoiseCommand
         var sureTuning = new Option<bool>("--sure-tuning") { Description = "Try 0.6-1.6x the noise level as the network's input and keep, per region, the output SURE rates best (10x slower; the best quality)." };
         var sureRadius = CommonOptions.SureTuningRadius();
         var wiener = CommonOptions.Wiener();
+        var htPilot = CommonOptions.HardThresholdingPilot();
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Include subfolders (their structure is kept under the output folder)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Denoise again even when a complete output exists (default: keep it)." };
         var format = new Option<string?>("--format") { Description = "Output format (default: the input's; BMP, TGA, WebP and GIF become PNG). Bit depth is kept where the format holds it." };
@@ -68,7 +69,7 @@ internal static class DenoiseCommand
 
         var command = new Command("denoise", "Denoise images into a folder, keeping format, bit depth, alpha and orientation.")
         {
-            inputs, output, model, noiseLevel, ensemble, sureBlend, sureTuning, sureRadius, wiener, recursive, overwrite, format, shard, tile, manifest, device, threads,
+            inputs, output, model, noiseLevel, ensemble, sureBlend, sureTuning, sureRadius, wiener, htPilot, recursive, overwrite, format, shard, tile, manifest, device, threads,
         };
         command.SetAction((parse, ct) =>
         {
@@ -85,6 +86,7 @@ internal static class DenoiseCommand
                 SureTuning = parse.GetValue(sureTuning),
                 SureTuningRadius = parse.GetValue(sureRadius),
                 WienerRefinement = parse.GetValue(wiener),
+                HardThresholdingPilot = parse.GetValue(htPilot),
                 Recursive = parse.GetValue(recursive),
                 Overwrite = parse.GetValue(overwrite),
                 Format = parse.GetValue(format) switch

@@ -34,18 +34,19 @@ internal static class EvaluateCommand
         var sureTuning = new Option<bool>("--sure-tuning") { Description = "SURE choice of the noise level fed to the network (DenoiseOptions.SureTuning)." };
         var sureRadius = CommonOptions.SureTuningRadius();
         var wiener = CommonOptions.Wiener();
+        var htPilot = CommonOptions.HardThresholdingPilot();
         var report = new Option<string>("--report") { Description = "Folder for report.json and the grid PNG.", DefaultValueFactory = _ => "dnflow-eval" };
         var seed = new Option<long>("--seed") { Description = "Seed of the noise.", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
         var command = new Command("evaluate", "PSNR/SSIM of a denoiser on clean images with added Gaussian noise, with baselines and a grid picture.")
         {
-            clean, sigmas, model, ensemble, sureBlend, sureTuning, sureRadius, wiener, report, seed, threads,
+            clean, sigmas, model, ensemble, sureBlend, sureTuning, sureRadius, wiener, htPilot, report, seed, threads,
         };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var levels = ParseSigmas(parse.GetValue(sigmas)!);
-            return Run(parse.GetValue(clean)!, levels, CommonOptions.CheckModel(parse.GetValue(model)!), new DenoiseOptions { SelfEnsemble = parse.GetValue(ensemble), SureBlend = parse.GetValue(sureBlend), SureTuning = parse.GetValue(sureTuning), SureTuningRadius = parse.GetValue(sureRadius), WienerRefinement = parse.GetValue(wiener) },
+            return Run(parse.GetValue(clean)!, levels, CommonOptions.CheckModel(parse.GetValue(model)!), new DenoiseOptions { SelfEnsemble = parse.GetValue(ensemble), SureBlend = parse.GetValue(sureBlend), SureTuning = parse.GetValue(sureTuning), SureTuningRadius = parse.GetValue(sureRadius), WienerRefinement = parse.GetValue(wiener), HardThresholdingPilot = parse.GetValue(htPilot) },
                 parse.GetValue(report)!, parse.GetValue(seed), terminal);
         });
         return command;
@@ -118,7 +119,7 @@ internal static class EvaluateCommand
         string reportPath = Path.Combine(reportFolder, "report.json");
         AtomicFile.Write(reportPath, s => JsonSerializer.Serialize(s, new
         {
-            clean = Path.GetFullPath(cleanFolder), model, ensemble = options.SelfEnsemble, sureBlend = options.SureBlend, sureTuning = options.SureTuning, sureTuningRadius = options.SureTuningRadius, wienerRefinement = options.WienerRefinement, seed, noise = "unclipped float Gaussian, seed + image index", results,
+            clean = Path.GetFullPath(cleanFolder), model, ensemble = options.SelfEnsemble, sureBlend = options.SureBlend, sureTuning = options.SureTuning, sureTuningRadius = options.SureTuningRadius, wienerRefinement = options.WienerRefinement || options.HardThresholdingPilot, hardThresholdingPilot = options.HardThresholdingPilot, seed, noise = "unclipped float Gaussian, seed + image index", results,
         }, new JsonSerializerOptions { WriteIndented = true }));
         terminal.Line($"Report: {Path.GetFullPath(reportPath)}");
         return ExitCodes.Success;

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Denoising.Flow.Denoisers;
@@ -89,7 +90,11 @@ internal static class BlockMatching
         var energies = energy.unfold(0, side, 1).unfold(1, side, 1).index(at);     // [R, side, side]
         var valid = inside.unfold(0, side, 1).unfold(1, side, 1).index(at);
         var ownEnergy = energies[.., s, s].view(-1, 1, 1);
-        var distances = (ownEnergy + energies - (2 * products)).masked_fill(valid.logical_not(), float.PositiveInfinity).reshape(count, -1);
+        // The fill value is a Scalar held to the end of the scope: one converted implicitly is left to the garbage collector, which
+        // may free it while the native call still reads it (a crash "Expected false to be true" in Scalar::toFloat, seen once in
+        // a 12-image evaluation).
+        using var outside = float.PositiveInfinity.ToScalar();
+        var distances = (ownEnergy + energies - (2 * products)).masked_fill(valid.logical_not(), outside).reshape(count, -1);
         distances[.., (s * side) + s] = -1f;                                         // the reference itself, always first
         var nearest = distances.topk(groupSize, dim: 1, largest: false, sorted: true).indexes.t(); // [K, R], offset (dy + s) * side + (dx + s)
         var dyOf = nearest.div(side, rounding_mode: RoundingMode.floor) - s;

@@ -20,29 +20,30 @@ internal static class CollaborativeFilter
 
     /// <summary>
     /// The gains [C, K, R, p*p] by which the noisy groups' coefficients <paramref name="noisy"/> [C, K, R, p*p] are multiplied,
-    /// and each group's aggregation weight [C, R], given the pilot groups' coefficients <paramref name="pilot"/> (null without a
-    /// pilot) and each channel's noise variance <paramref name="variance"/> [C, 1, 1, 1].
+    /// and each group's aggregation weight [C, R], given the pilot groups' coefficients <paramref name="pilots"/> (one tensor
+    /// like <paramref name="noisy"/> per pilot; none for a stage without) and each channel's noise variance
+    /// <paramref name="variance"/> [C, 1, 1, 1].
     /// </summary>
-    internal delegate (Tensor Gains, Tensor Weights) Shrinkage(Tensor noisy, Tensor? pilot, Tensor variance);
+    internal delegate (Tensor Gains, Tensor Weights) Shrinkage(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor variance);
 
     /// <summary>How one filter groups and shrinks.</summary>
     /// <param name="GroupSize">Patches per group.</param>
-    /// <param name="MatchOnPilot">Group on the pilot's first channel (true) or the noisy image's (false).</param>
     /// <param name="Shrink">The gains and weights of each band of groups.</param>
-    internal sealed record Stage(int GroupSize, bool MatchOnPilot, Shrinkage Shrink);
+    internal sealed record Stage(int GroupSize, Shrinkage Shrink);
 
     /// <summary>
-    /// Filters each image of <paramref name="noisy"/> [B, C, H, W] (with <paramref name="pilot"/> [B, C, H, W] when the stage
-    /// uses one) at the noise levels <paramref name="levels"/> [B, C] ([0, 1] scale). With a <paramref name="probe"/> [B, C, H, W],
+    /// Filters each image of <paramref name="noisy"/> [B, C, H, W] with the <paramref name="pilots"/> [B, C, H, W] the stage
+    /// uses (none, one or more), grouping on the first channel of <paramref name="matchOn"/> [B, C, H, W] (null: the noisy
+    /// image), at the noise levels <paramref name="levels"/> [B, C] ([0, 1] scale). With a <paramref name="probe"/> [B, C, H, W],
     /// also returns the same linear map (groups, gains and weights held as they are) applied to the probe: probe * response is
     /// then a Monte-Carlo estimate of the filter's divergence map with its groups and gains held fixed. Returns tensors in the
-    /// input's dtype. An image smaller than a patch comes back as its pilot (or as it is, without one), with a zero response.
+    /// input's dtype. An image smaller than a patch comes back as its first pilot (or as it is, without one), with a zero response.
     /// </summary>
-    internal static (Tensor Filtered, Tensor? ProbeResponse) Filter(Stage stage, Tensor noisy, Tensor? pilot, Tensor levels, Tensor? probe = null, long referencesPerBand = ReferencesPerBand)
+    internal static (Tensor Filtered, Tensor? ProbeResponse) Filter(Stage stage, Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor? matchOn, Tensor levels, Tensor? probe = null, long referencesPerBand = ReferencesPerBand)
     {
-        if (noisy.dim() != 4 || (pilot is not null && !noisy.shape.SequenceEqual(pilot.shape)) || (probe is not null && !noisy.shape.SequenceEqual(probe.shape)))
-            throw new ArgumentException($"Expected noisy, pilot and probe batches of one shape [B, C, H, W], got {Internal.Shapes.Of(noisy)}, {(pilot is null ? "none" : Internal.Shapes.Of(pilot))} and {(probe is null ? "none" : Internal.Shapes.Of(probe))}.");
-        if (stage.MatchOnPilot && pilot is null) throw new ArgumentException("This stage groups on a pilot, and none was given.", nameof(pilot));
+        var others = pilots.Append(matchOn).Append(probe).OfType<Tensor>();
+        if (noisy.dim() != 4 || others.Any(t => !noisy.shape.SequenceEqual(t.shape)))
+            throw new ArgumentException($"Expected noisy, pilot, matching and probe images of one shape [B, C, H, W], got {string.Join(", ", new[] { noisy }.Concat(others).Select(Internal.Shapes.Of))}.");
         if (levels.dim() != 2 || levels.shape[0] != noisy.shape[0] || levels.shape[1] != noisy.shape[1])
             throw new ArgumentException($"Expected one noise level per image and channel [{noisy.shape[0]}, {noisy.shape[1]}], got {Internal.Shapes.Of(levels)}.");
         using var scope = NewDisposeScope();
@@ -50,7 +51,8 @@ internal static class CollaborativeFilter
         var responses = new Tensor[probe is null ? 0 : noisy.shape[0]];
         for (int b = 0; b < filtered.Length; b++)
         {
-            var (image, response) = FilterImage(stage, noisy[b].to(float32), pilot?[b].to(float32), levels[b].to(float32).clamp_min(MinimumLevel), probe?[b].to(float32), referencesPerBand);
+            var imagePilots = pilots.Select(p => p[b].to(float32)).ToArray();
+            var (image, response) = FilterImage(stage, noisy[b].to(float32), imagePilots, (matchOn ?? noisy)[b][0].to(float32), levels[b].to(float32).clamp_min(MinimumLevel), probe?[b].to(float32), referencesPerBand);
             filtered[b] = image;
             if (response is not null) responses[b] = response;
         }
@@ -58,14 +60,14 @@ internal static class CollaborativeFilter
         return (result, probe is null ? null : stack(responses).to(noisy.dtype).MoveToOuterDisposeScope());
     }
 
-    /// <summary>One image [C, H, W] with its pilot, per-channel levels [C] and probe.</summary>
-    private static (Tensor Filtered, Tensor? Response) FilterImage(Stage stage, Tensor noisy, Tensor? pilot, Tensor levels, Tensor? probe, long referencesPerBand)
+    /// <summary>One image [C, H, W] with its pilots, the plane [H, W] it is grouped on, per-channel levels [C] and probe.</summary>
+    private static (Tensor Filtered, Tensor? Response) FilterImage(Stage stage, Tensor noisy, Tensor[] pilots, Tensor matchOn, Tensor levels, Tensor? probe, long referencesPerBand)
     {
         using var scope = NewDisposeScope(); // the image's buffers go when it is done, not when the whole batch is
         long channels = noisy.shape[0], h = noisy.shape[1], w = noisy.shape[2];
         const int p = BlockMatching.PatchSize;
         if (h < p || w < p)
-            return ((pilot ?? noisy).clone().MoveToOuterDisposeScope(), probe is null ? null : zeros_like(probe).MoveToOuterDisposeScope());
+            return ((pilots.FirstOrDefault() ?? noisy).clone().MoveToOuterDisposeScope(), probe is null ? null : zeros_like(probe).MoveToOuterDisposeScope());
         long hp = h - p + 1, wp = w - p + 1; // patch positions (top-left corners)
         int groupSize = BlockMatching.GroupSizeFor(hp, wp, stage.GroupSize);
         var patch2d = Dct2d(p).to(noisy.device);
@@ -78,7 +80,7 @@ internal static class CollaborativeFilter
         var rows = BlockMatching.ReferenceCoordinates(hp);
         var columns = BlockMatching.ReferenceCoordinates(wp);
         long rowsPerBand = Math.Max(1, referencesPerBand / columns.Length);
-        var matching = BlockMatching.Prepared.Of(stage.MatchOnPilot ? pilot![0] : noisy[0]);
+        var matching = BlockMatching.Prepared.Of(matchOn);
         for (long first = 0; first < rows.Length; first += rowsPerBand)
         {
             using var band = NewDisposeScope();
@@ -89,7 +91,7 @@ internal static class CollaborativeFilter
             // The patches of every group [C, K, R, p*p] through the 2-D DCT of each patch, then the DCT along each group (one
             // matrix product each way over all groups); the gains and weights; back to pixels.
             var noisyCoefficients = Transform(Gather(noisy, groupRows, groupColumns), patch2d, alongGroup);
-            var pilotCoefficients = pilot is null ? null : Transform(Gather(pilot, groupRows, groupColumns), patch2d, alongGroup);
+            var pilotCoefficients = pilots.Select(pilot => Transform(Gather(pilot, groupRows, groupColumns), patch2d, alongGroup)).ToArray();
             var (gains, weights) = stage.Shrink(noisyCoefficients, pilotCoefficients, variance);
             Tensor Back(Tensor coefficients) => alongGroup.t().matmul(coefficients.view(channels, groupSize, -1))
                 .view(channels, groupSize, references, p * p).matmul(patch2d);                            // [C, K, R, p*p]
@@ -106,7 +108,7 @@ internal static class CollaborativeFilter
         // Every pixel is covered (the references reach the last row and column); the pilot stands in should one not be.
         var covered = denominator > 0;
         var safe = denominator.clamp_min(1e-300);
-        var fallback = (pilot ?? noisy).reshape(channels, -1);
+        var fallback = (pilots.FirstOrDefault() ?? noisy).reshape(channels, -1);
         var filtered = where(covered, (numerator / safe).to(float32), fallback).reshape(channels, h, w);
         var probeResponse = response is null ? null : where(covered, (response / safe).to(float32), zeros_like(fallback)).reshape(channels, h, w);
         return (filtered.MoveToOuterDisposeScope(), probeResponse?.MoveToOuterDisposeScope());

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Denoising.Flow.Denoisers;
@@ -21,18 +22,19 @@ internal static class CollaborativeHardThreshold
     public const double Threshold = 2.7;
 
     /// <summary>The stage: groups of <see cref="GroupSize"/> found in the noisy image, hard thresholding.</summary>
-    internal static CollaborativeFilter.Stage Stage { get; } = new(GroupSize, MatchOnPilot: false, Shrink);
+    internal static CollaborativeFilter.Stage Stage { get; } = new(GroupSize, Shrink);
 
     /// <summary>
     /// Filters each image of <paramref name="noisy"/> [B, C, H, W] at the noise level <paramref name="levels"/> [B, C] of each
     /// channel ([0, 1] scale). Returns [B, C, H, W] in the input's dtype. An image smaller than a patch is returned as it is.
     /// </summary>
-    public static Tensor Filter(Tensor noisy, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, null, levels).Filtered;
+    public static Tensor Filter(Tensor noisy, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, Array.Empty<Tensor>(), null, levels).Filtered;
 
-    private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, Tensor? pilot, Tensor variance)
+    private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor variance)
     {
         var kept = noisy.square() >= (Threshold * Threshold) * variance;
-        kept.select(1, 0).select(-1, 0).fill_(true);                     // the group's mean: coefficient (0, 0) of the group
+        using var always = true.ToScalar();                              // held, not left to the collector (see BlockMatching)
+        kept.select(1, 0).select(-1, 0).fill_(always);                   // the group's mean: coefficient (0, 0) of the group
         var gains = kept.to(noisy.dtype);
         return (gains, (variance.view(-1, 1) * gains.sum(new long[] { 1, 3 })).reciprocal());
     }

@@ -15,23 +15,30 @@ internal static class CollaborativeWiener
     /// <summary>Patches per group.</summary>
     public const int GroupSize = 32;
 
-    /// <summary>The stage: groups of <see cref="GroupSize"/> found in the pilot, Wiener gains.</summary>
-    internal static CollaborativeFilter.Stage Stage { get; } = new(GroupSize, MatchOnPilot: true, Shrink);
+    /// <summary>The stage: groups of <see cref="GroupSize"/>, Wiener gains from the pilots' mean power.</summary>
+    internal static CollaborativeFilter.Stage Stage { get; } = new(GroupSize, Shrink);
 
     /// <summary>
     /// Filters each image of <paramref name="noisy"/> [B, C, H, W] with <paramref name="pilot"/> [B, C, H, W] as the pilot and
     /// <paramref name="levels"/> [B, C] as the noise level of each channel ([0, 1] scale). Returns [B, C, H, W] in the input's
     /// dtype. An image smaller than a patch is returned as its pilot.
     /// </summary>
-    public static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, pilot, levels).Filtered;
+    public static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels).Filtered;
 
     /// <summary><see cref="Filter(Tensor, Tensor, Tensor)"/> with <paramref name="referencesPerBand"/> references filtered at once (tests).</summary>
     internal static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels, long referencesPerBand) =>
-        CollaborativeFilter.Filter(Stage, noisy, pilot, levels, referencesPerBand: referencesPerBand).Filtered;
+        CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels, referencesPerBand: referencesPerBand).Filtered;
 
-    private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, Tensor? pilot, Tensor variance)
+    /// <summary>
+    /// Filters with two pilots: groups found in <paramref name="matchOn"/> (one of them), and each coefficient's gain taken from
+    /// the mean of the pilots' powers, (P1^2 + P2^2) / 2, so that a coefficient either pilot shows as signal is kept in part.
+    /// </summary>
+    public static Tensor Filter(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor matchOn, Tensor levels) =>
+        CollaborativeFilter.Filter(Stage, noisy, pilots, matchOn, levels).Filtered;
+
+    private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor variance)
     {
-        var power = pilot!.square();
+        var power = pilots.Count == 1 ? pilots[0].square() : pilots.Select(p => p.square()).Aggregate((a, b) => a + b) / pilots.Count;
         var gains = power / (power + variance);
         return (gains, (variance.view(-1, 1) * gains.square().sum(new long[] { 1, 3 })).reciprocal());
     }

@@ -84,6 +84,16 @@ public sealed record DenoiseOptions
     /// </summary>
     public bool WienerRefinement { get; init; }
 
+    /// <summary>
+    /// Give the <see cref="WienerRefinement"/> a second pilot besides the network's output: BM3D's own first stage, collaborative
+    /// hard thresholding of the noisy image (groups of 16 similar patches, coefficients below 2.7 sigma set to zero). Grouping
+    /// makes a texture that repeats across the image stand out of the noise, so this estimate keeps detail the network smooths
+    /// away (stripes, fabric, brickwork). The refinement then groups its patches in that estimate, and takes each coefficient's
+    /// gain from the mean of the two pilots' powers: a coefficient either pilot shows as signal is kept in part. Turns the
+    /// refinement on; costs about as much again as the refinement. Off by default.
+    /// </summary>
+    public bool HardThresholdingPilot { get; init; }
+
     /// <summary>Clip the output to [0, 1] (default true).</summary>
     public bool ClipOutput { get; init; } = true;
 

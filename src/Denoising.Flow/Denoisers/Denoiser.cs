@@ -87,10 +87,11 @@ public sealed class Denoiser : IDisposable
             if (options.NoiseLevel is { } given) levels = options with { NoiseLevel = given * OpponentColor.NoiseScale };
         }
         bool sure = options.SureBlend || (options.SureTuning && network.Options.NoiseLevelInput);
-        var imageLevels = network.Options.NoiseLevelInput || sure || options.WienerRefinement ? ImageNoiseLevels(work, levels) : null;
+        bool refine = options.WienerRefinement || options.HardThresholdingPilot;
+        var imageLevels = network.Options.NoiseLevelInput || sure || refine ? ImageNoiseLevels(work, levels) : null;
         WarnIfSlowTile(work, options);
         var result = sure ? ChosenBySure(work, imageLevels!, options) : Run(work, network.Options.NoiseLevelInput ? imageLevels : null, options);
-        if (options.WienerRefinement) result = Refined(work, result, imageLevels!, opponentPlanes, batch.shape);
+        if (refine) result = Refined(work, result, imageLevels!, opponentPlanes, batch.shape, options.HardThresholdingPilot);
         if (opponentPlanes) result = OpponentColor.ToRgb(result.reshape(batch.shape));
         if (options.ClipOutput) result = result.clamp(0, 1);
         if (image.dim() == 3) result = result.squeeze(0);
@@ -99,21 +100,26 @@ public sealed class Denoiser : IDisposable
 
     /// <summary>
     /// The output refined by collaborative Wiener filtering (<see cref="CollaborativeWiener"/>) with the network's output as
-    /// the pilot, in the space the noise is white in: the opponent planes as they are (one image of three channels), a color
-    /// model's RGB through the opponent space, a grayscale image as it is. Each channel gets its noise level.
+    /// the pilot (and, with <paramref name="hardThresholdingPilot"/>, BM3D's first-stage estimate as a second pilot that also
+    /// decides the groups), in the space the noise is white in: the opponent planes as they are (one image of three channels),
+    /// a color model's RGB through the opponent space, a grayscale image as it is. Each channel gets its noise level.
     /// </summary>
-    private static Tensor Refined(Tensor work, Tensor output, Tensor levels, bool opponentPlanes, long[] shape)
+    private static Tensor Refined(Tensor work, Tensor output, Tensor levels, bool opponentPlanes, long[] shape, bool hardThresholdingPilot)
     {
         using var scope = NewDisposeScope();
         long images = shape[0];
+        Tensor Filter(Tensor noisy, Tensor pilot, Tensor channelLevels)
+        {
+            if (!hardThresholdingPilot) return CollaborativeWiener.Filter(noisy, pilot, channelLevels);
+            var estimate = CollaborativeHardThreshold.Filter(noisy, channelLevels);
+            return CollaborativeWiener.Filter(noisy, new[] { pilot, estimate }, estimate, channelLevels);
+        }
         if (opponentPlanes)
-            return CollaborativeWiener.Filter(work.reshape(shape), output.reshape(shape), levels.view(images, 3))
-                .reshape(work.shape).MoveToOuterDisposeScope();
+            return Filter(work.reshape(shape), output.reshape(shape), levels.view(images, 3)).reshape(work.shape).MoveToOuterDisposeScope();
         if (work.shape[1] == 1)
-            return CollaborativeWiener.Filter(work, output, levels.view(images, 1)).MoveToOuterDisposeScope();
+            return Filter(work, output, levels.view(images, 1)).MoveToOuterDisposeScope();
         var channelLevels = (levels * OpponentColor.NoiseScale).view(images, 1).expand(images, 3);
-        var filtered = CollaborativeWiener.Filter(OpponentColor.FromRgb(work), OpponentColor.FromRgb(output), channelLevels);
-        return OpponentColor.ToRgb(filtered).MoveToOuterDisposeScope();
+        return OpponentColor.ToRgb(Filter(OpponentColor.FromRgb(work), OpponentColor.FromRgb(output), channelLevels)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Lowest and highest values <see cref="Denoise"/> accepts: the [0, 1] scale plus room for strong noise.</summary>
@@ -291,7 +297,7 @@ public sealed class Denoiser : IDisposable
         else
         {
             if (batch.shape[2] < 2 || batch.shape[3] < 2)
-                throw new ArgumentException($"The noise level cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel (this denoiser takes it as an input, or SureBlend, SureTuning or WienerRefinement needs it).");
+                throw new ArgumentException($"The noise level cannot be estimated from a {batch.shape[2]}x{batch.shape[3]} image, so give DenoiseOptions.NoiseLevel (this denoiser takes it as an input, or SureBlend, SureTuning, WienerRefinement or HardThresholdingPilot needs it).");
             levels = Noise.NoiseLevelEstimator.EstimateBatch(batch);
         }
         return tensor(levels.Select(l => l / 255.0).ToArray(), dtype: dtype, device: Device);

@@ -95,6 +95,7 @@ public class DenoiseCommandTests
     [InlineData("--sure-tuning")]
     [InlineData("--sure-tuning", "--sure-tuning-radius", "0")]
     [InlineData("--wiener")]
+    [InlineData("--hard-thresholding-pilot")]
     public void Denoise_SureOptions_WriteWhatTheLibraryGives(string option, params string[] more)
     {
         using var temp = new TempFolder();
@@ -108,7 +109,7 @@ public class DenoiseCommandTests
         var input = ImageIO.Read(source);
         var blended = denoiser.Denoise(input, new DenoiseOptions
         {
-            NoiseLevel = 25, SureBlend = option == "--sure-blend", SureTuning = option == "--sure-tuning", WienerRefinement = option == "--wiener", SureTuningRadius = more.Length > 0 ? int.Parse(more[1]) : 8,
+            NoiseLevel = 25, SureBlend = option == "--sure-blend", SureTuning = option == "--sure-tuning", WienerRefinement = option == "--wiener", HardThresholdingPilot = option == "--hard-thresholding-pilot", SureTuningRadius = more.Length > 0 ? int.Parse(more[1]) : 8,
         });
         var plain = denoiser.Denoise(input, new DenoiseOptions { NoiseLevel = 25 });
         var written = ImageIO.Read(temp.File("out/" + Path.GetFileName(source)));

@@ -8,6 +8,8 @@ namespace Denoising.Flow.Tests.Denoisers;
 
 public sealed class CollaborativeFilterTests
 {
+    private static readonly Tensor[] NoPilot = Array.Empty<Tensor>();
+
     private static (Tensor Noisy, Tensor Pilot, Tensor Levels) Inputs(long channels, int seed)
     {
         var clean = cat(Enumerable.Range(0, (int)channels).Select(c => CollaborativeWienerTests.Scene(44, 50).flip(c % 2 == 0 ? 3 : 2)).ToArray(), 1);
@@ -23,7 +25,7 @@ public sealed class CollaborativeFilterTests
         // With the pilot fixed, the groups and gains are fixed: the Wiener stage is linear in the noisy image.
         var (noisy, pilot, levels) = Inputs(3, 31);
         var probe = randn(noisy.shape, generator: new Generator(33)) * 0.05;
-        var (filtered, response) = CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy, pilot, levels, probe);
+        var (filtered, response) = CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy, new[] { pilot }, pilot, levels, probe);
         var moved = CollaborativeWiener.Filter(noisy + probe, pilot, levels);
         (filtered - CollaborativeWiener.Filter(noisy, pilot, levels)).abs().max().ToDouble().Should().Be(0, "the probe changes nothing in the output");
         (moved - filtered - response!).abs().max().ToDouble().Should().BeLessThan(1e-5);
@@ -38,13 +40,13 @@ public sealed class CollaborativeFilterTests
         var b1 = randn(noisy.shape, generator: new Generator(35));
         var b2 = randn(noisy.shape, generator: new Generator(36));
         var stage = CollaborativeHardThreshold.Stage;
-        var r1 = CollaborativeFilter.Filter(stage, noisy, null, levels, b1).ProbeResponse!;
-        var r2 = CollaborativeFilter.Filter(stage, noisy, null, levels, b2).ProbeResponse!;
-        var r12 = CollaborativeFilter.Filter(stage, noisy, null, levels, b1 - (2 * b2)).ProbeResponse!;
+        var r1 = CollaborativeFilter.Filter(stage, noisy, NoPilot, null, levels, b1).ProbeResponse!;
+        var r2 = CollaborativeFilter.Filter(stage, noisy, NoPilot, null, levels, b2).ProbeResponse!;
+        var r12 = CollaborativeFilter.Filter(stage, noisy, NoPilot, null, levels, b1 - (2 * b2)).ProbeResponse!;
         (r12 - (r1 - (2 * r2))).abs().max().ToDouble().Should().BeLessThan(1e-5, "the support is that of the noisy image, whatever the probe");
         (r1 - b1).abs().max().ToDouble().Should().BeGreaterThan(0.1, "coefficients were cut");
         // The output is the same linear map (the noisy image's support) applied to the noisy image.
-        var (filtered, itself) = CollaborativeFilter.Filter(stage, noisy, null, levels, noisy);
+        var (filtered, itself) = CollaborativeFilter.Filter(stage, noisy, NoPilot, null, levels, noisy);
         (itself! - filtered).abs().max().ToDouble().Should().BeLessThan(1e-6);
     }
 
@@ -60,11 +62,11 @@ public sealed class CollaborativeFilterTests
         var levels = full(1, 1, 0.1);
         long n = 12 * 13;
         var units = eye(n).view(n, 1, 12, 13);
-        var columns = CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy.expand(n, 1, 12, 13), pilot.expand(n, 1, 12, 13), full(n, 1, 0.1), units).ProbeResponse!;
+        var columns = CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy.expand(n, 1, 12, 13), new[] { pilot.expand(n, 1, 12, 13) }, pilot.expand(n, 1, 12, 13), full(n, 1, 0.1), units).ProbeResponse!;
         double trace = (columns.view(n, n).diagonal()).sum().ToDouble();
         const int probes = 400;
         var b = randn(new long[] { probes, 1, 12, 13 }, generator: new Generator(38));
-        var responses = CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy.expand(probes, 1, 12, 13), pilot.expand(probes, 1, 12, 13), full(probes, 1, 0.1), b).ProbeResponse!;
+        var responses = CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy.expand(probes, 1, 12, 13), new[] { pilot.expand(probes, 1, 12, 13) }, pilot.expand(probes, 1, 12, 13), full(probes, 1, 0.1), b).ProbeResponse!;
         var estimates = (b * responses).sum(new long[] { 1, 2, 3 }).to(float64);
         double mean = estimates.mean().ToDouble(), error = estimates.std().ToDouble() / Math.Sqrt(probes);
         trace.Should().BeGreaterThan(1);
@@ -80,20 +82,35 @@ public sealed class CollaborativeFilterTests
         var (noisy, pilot, levels) = Inputs(2, 39);
         var probe = randn(noisy.shape, generator: new Generator(40));
         var stage = wiener ? CollaborativeWiener.Stage : CollaborativeHardThreshold.Stage;
-        var whole = CollaborativeFilter.Filter(stage, noisy, wiener ? pilot : null, levels, probe, referencesPerBand: 1 << 20);
-        var bands = CollaborativeFilter.Filter(stage, noisy, wiener ? pilot : null, levels, probe, referencesPerBand: 17);
+        var pilots = wiener ? new[] { pilot } : NoPilot;
+        var whole = CollaborativeFilter.Filter(stage, noisy, pilots, pilots.FirstOrDefault(), levels, probe, referencesPerBand: 1 << 20);
+        var bands = CollaborativeFilter.Filter(stage, noisy, pilots, pilots.FirstOrDefault(), levels, probe, referencesPerBand: 17);
         (bands.Filtered - whole.Filtered).abs().max().ToDouble().Should().BeLessThan(1e-6);
         (bands.ProbeResponse! - whole.ProbeResponse!).abs().max().ToDouble().Should().BeLessThan(1e-6);
     }
 
     [Fact]
-    public void Filter_AStageThatGroupsOnThePilot_WithoutOne_IsRefused()
+    public void Filter_ImagesOfAnotherShape_AreRefused_NamingEach()
     {
         using var scope = NewDisposeScope();
         var image = zeros(1, 1, 16, 16);
-        FluentActions.Invoking(() => CollaborativeFilter.Filter(CollaborativeWiener.Stage, image, null, zeros(1, 1)))
-            .Should().Throw<ArgumentException>().WithMessage("*groups on a pilot*");
-        FluentActions.Invoking(() => CollaborativeFilter.Filter(CollaborativeHardThreshold.Stage, image, null, zeros(1, 1), zeros(1, 1, 16, 17)))
-            .Should().Throw<ArgumentException>().WithMessage("*one shape*");
+        FluentActions.Invoking(() => CollaborativeFilter.Filter(CollaborativeWiener.Stage, image, new[] { image }, zeros(1, 1, 16, 17), zeros(1, 1)))
+            .Should().Throw<ArgumentException>().WithMessage("*one shape*[1, 1, 16, 17]*");
+        FluentActions.Invoking(() => CollaborativeFilter.Filter(CollaborativeHardThreshold.Stage, image, NoPilot, null, zeros(1, 1), zeros(1, 1, 15, 16)))
+            .Should().Throw<ArgumentException>().WithMessage("*one shape*[1, 1, 15, 16]*");
+    }
+
+    [Fact]
+    public void Filter_TwoPilots_TakeTheGainFromTheirMeanPower_AndGroupOnTheOneGiven()
+    {
+        using var scope = NewDisposeScope();
+        // Two equal pilots are one pilot; a pilot of zeros beside another halves its power (the gain P^2 / 2 / (P^2 / 2 + sigma^2)),
+        // which is the gain of that pilot scaled by 1 / sqrt(2).
+        var (noisy, pilot, levels) = Inputs(1, 41);
+        var one = CollaborativeWiener.Filter(noisy, pilot, levels);
+        (CollaborativeWiener.Filter(noisy, new[] { pilot, pilot }, pilot, levels) - one).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        var halved = CollaborativeWiener.Filter(noisy, new[] { pilot, zeros_like(pilot) }, pilot, levels);
+        (halved - CollaborativeWiener.Filter(noisy, new[] { pilot / Math.Sqrt(2) }, pilot, levels)).abs().max().ToDouble().Should().BeLessThan(1e-5);
+        (halved - one).abs().max().ToDouble().Should().BeGreaterThan(1e-3);
     }
 }

@@ -149,6 +149,40 @@ public sealed class CollaborativeWienerTests
     }
 
     [Fact]
+    public void Denoise_HardThresholdingPilot_GroupsOnBm3dsFirstStage_AndTakesTheGainsFromBothPilots()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(noiseLevelInput: true);
+        var noisy = Scene(36, 40) + (randn(1, 1, 36, 40, generator: new Generator(16)) * 0.1);
+        var options = Raw with { NoiseLevel = 25 };
+        var plain = denoiser.Denoise(noisy, options);
+        var levels = full(1, 1, 25.0 / 255);
+        var estimate = CollaborativeHardThreshold.Filter(noisy, levels);
+        var expected = CollaborativeWiener.Filter(noisy, new[] { plain, estimate }, estimate, levels);
+        // The option turns the refinement on by itself.
+        var refined = denoiser.Denoise(noisy, options with { HardThresholdingPilot = true });
+        (refined - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
+        (refined - denoiser.Denoise(noisy, options with { WienerRefinement = true })).abs().max().ToDouble()
+            .Should().BeGreaterThan(1e-3, "the second pilot must change the output for this test to mean anything");
+    }
+
+    [Fact]
+    public void Denoise_HardThresholdingPilot_ColorModel_FiltersInTheOpponentSpace()
+    {
+        using var scope = NewDisposeScope();
+        using var denoiser = DenoiserTests.RandomDenoiser(channels: 3);
+        var clean = cat(new[] { Scene(32, 36), Scene(32, 36).flip(3), Scene(32, 36).flip(2) }, 1);
+        var noisy = clean + (randn(clean.shape, generator: new Generator(17)) * 0.1);
+        var plain = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20 });
+        var refined = denoiser.Denoise(noisy, Raw with { NoiseLevel = 20, WienerRefinement = true, HardThresholdingPilot = true });
+        var levels = full(1, 3, 20.0 / 255 * OpponentColor.NoiseScale);
+        var planes = OpponentColor.FromRgb(noisy);
+        var estimate = CollaborativeHardThreshold.Filter(planes, levels);
+        var expected = OpponentColor.ToRgb(CollaborativeWiener.Filter(planes, new[] { OpponentColor.FromRgb(plain), estimate }, estimate, levels));
+        (refined - expected).abs().max().ToDouble().Should().BeLessThan(1e-5);
+    }
+
+    [Fact]
     public void Denoise_WienerRefinement_ColorModel_FiltersInTheOpponentSpace()
     {
         using var scope = NewDisposeScope();
