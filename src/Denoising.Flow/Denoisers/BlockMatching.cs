@@ -20,11 +20,15 @@ internal static class BlockMatching
     public const int Stride = 3;
 
     /// <summary>
-    /// The group size for <paramref name="hp"/> x <paramref name="wp"/> patch positions: <paramref name="groupSize"/>, or fewer
-    /// where a search window at a corner holds fewer positions, so that every group consists of distinct patches inside the image.
+    /// The group size for <paramref name="hp"/> x <paramref name="wp"/> patch positions: <paramref name="groupSize"/> (a power of
+    /// two), or the largest power of two a search window at a corner holds where it holds fewer positions, so that every group
+    /// consists of distinct patches inside the image and the Haar transform along it applies.
     /// </summary>
-    internal static int GroupSizeFor(long hp, long wp, int groupSize) =>
-        (int)Math.Min(groupSize, Math.Min(hp, SearchRadius + 1) * Math.Min(wp, SearchRadius + 1));
+    internal static int GroupSizeFor(long hp, long wp, int groupSize)
+    {
+        long positions = Math.Min(groupSize, Math.Min(hp, SearchRadius + 1) * Math.Min(wp, SearchRadius + 1));
+        return (int)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)positions + 1) / 2;
+    }
 
     /// <summary>0, Stride, 2 Stride, ... and the last position, in ascending order.</summary>
     internal static long[] ReferenceCoordinates(long positions)

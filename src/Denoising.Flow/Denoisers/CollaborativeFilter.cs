@@ -4,8 +4,8 @@ namespace Denoising.Flow.Denoisers;
 
 /// <summary>
 /// Collaborative filtering (Dabov, Foi, Katkovnik and Egiazarian 2007), the machinery both stages of BM3D share: similar patches
-/// are grouped (<see cref="BlockMatching"/>), each group goes through a separable 3-D transform (2-D DCT of each patch, DCT along
-/// the group), every coefficient of the noisy group is multiplied by a gain a <see cref="Shrinkage"/> decides, and the groups'
+/// are grouped (<see cref="BlockMatching"/>), each group goes through a separable 3-D transform (2-D DCT of each patch, Haar
+/// along the group, as in the BM3D paper; groups have a power-of-two size), every coefficient of the noisy group is multiplied by a gain a <see cref="Shrinkage"/> decides, and the groups'
 /// estimates are put back in place and averaged, each weighted as the shrinkage says. Several channels (an image in an opponent
 /// colour space, luminance first) share the groups found in the first one, as in CBM3D. The sums over overlapping patches are
 /// kept in float64, so the result does not depend on the order the groups come in. Knows nothing of networks or training.
@@ -71,7 +71,7 @@ internal static class CollaborativeFilter
         long hp = h - p + 1, wp = w - p + 1; // patch positions (top-left corners)
         int groupSize = BlockMatching.GroupSizeFor(hp, wp, stage.GroupSize);
         var patch2d = Dct2d(p).to(noisy.device);
-        var alongGroup = DctMatrix(groupSize).to(noisy.device);
+        var alongGroup = HaarMatrix(groupSize).to(noisy.device);
         var variance = levels.square().view(channels, 1, 1, 1);
 
         var numerator = zeros(channels, h * w, dtype: float64, device: noisy.device);
@@ -145,6 +145,40 @@ internal static class CollaborativeFilter
             for (int i = 0; i < n; i++)
                 m[(k * n) + i] = (float)(Math.Sqrt((k == 0 ? 1.0 : 2.0) / n) * Math.Cos(Math.PI * ((2 * i) + 1) * k / (2.0 * n)));
         return tensor(m).view(n, n);
+    }
+
+    /// <summary>
+    /// The orthonormal Haar matrix of size n, a power of two (rows: the mean first, then the differences of halves, coarse to
+    /// fine). H(1) = [1]; H(2n) = [H(n) kron (1, 1); I(n) kron (1, -1)], rows normalised.
+    /// </summary>
+    internal static Tensor HaarMatrix(int n)
+    {
+        if (n < 1 || (n & (n - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(n), n, "The Haar transform needs a power of two.");
+        var m = new double[1, 1] { { 1 } };
+        for (int size = 1; size < n; size *= 2)
+        {
+            var next = new double[2 * size, 2 * size];
+            for (int r = 0; r < size; r++)
+                for (int c = 0; c < size; c++)
+                {
+                    next[r, 2 * c] = m[r, c];
+                    next[r, (2 * c) + 1] = m[r, c];
+                }
+            for (int r = 0; r < size; r++)
+            {
+                next[size + r, 2 * r] = 1;
+                next[size + r, (2 * r) + 1] = -1;
+            }
+            m = next;
+        }
+        var values = new float[n * n];
+        for (int r = 0; r < n; r++)
+        {
+            double norm = 0;
+            for (int c = 0; c < n; c++) norm += m[r, c] * m[r, c];
+            for (int c = 0; c < n; c++) values[(r * n) + c] = (float)(m[r, c] / Math.Sqrt(norm));
+        }
+        return tensor(values).view(n, n);
     }
 
     /// <summary>The 2-D DCT of a row-major flattened n x n patch, as a (n*n) x (n*n) matrix.</summary>

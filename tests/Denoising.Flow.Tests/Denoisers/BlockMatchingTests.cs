@@ -57,7 +57,9 @@ public sealed class BlockMatchingTests
 
     [Theory]
     [InlineData(100, 100, 32, 32)]
-    [InlineData(3, 5, 32, 15)]     // a 10 x 12 image: fewer positions than a group
+    [InlineData(3, 5, 32, 8)]      // a 10 x 12 image: 15 positions, the largest power of two below
+    [InlineData(4, 4, 32, 16)]
+    [InlineData(1, 1, 16, 1)]
     [InlineData(30, 1, 16, 16)]
     public void GroupSizeFor_IsTheGroupSizeOrEveryPositionTheCornerWindowHolds(long hp, long wp, int groupSize, int expected) =>
         BlockMatching.GroupSizeFor(hp, wp, groupSize).Should().Be(expected);

@@ -89,6 +89,26 @@ public sealed class CollaborativeFilterTests
         (bands.ProbeResponse! - whole.ProbeResponse!).abs().max().ToDouble().Should().BeLessThan(1e-6);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void HaarMatrix_IsOrthonormal_MeanFirst_ThenDifferences(int n)
+    {
+        using var scope = NewDisposeScope();
+        var h = CollaborativeFilter.HaarMatrix(n).to(float64);
+        (h.matmul(h.t()) - eye(n, dtype: float64)).abs().max().ToDouble().Should().BeLessThan(1e-6);
+        (h[0] - (1 / Math.Sqrt(n))).abs().max().ToDouble().Should().BeLessThan(1e-7, "the first row is the mean");
+        if (n > 1) h[1..].sum(1).abs().max().ToDouble().Should().BeLessThan(1e-6, "every other row is a difference: it sums to zero");
+        // The finest rows compare neighbouring patches: row n/2 + r is (e_2r - e_2r+1) / sqrt 2.
+        if (n > 1) h[n / 2, 0].ToDouble().Should().BeApproximately(1 / Math.Sqrt(2), 1e-7);
+    }
+
+    [Fact]
+    public void HaarMatrix_OtherThanAPowerOfTwo_IsRefused() =>
+        FluentActions.Invoking(() => CollaborativeFilter.HaarMatrix(12)).Should().Throw<ArgumentOutOfRangeException>().WithMessage("*power of two*");
+
     [Fact]
     public void Filter_ImagesOfAnotherShape_AreRefused_NamingEach()
     {
