@@ -34,40 +34,34 @@ internal static class CollaborativeFilter
     /// <summary>
     /// Filters each image of <paramref name="noisy"/> [B, C, H, W] with the <paramref name="pilots"/> [B, C, H, W] the stage
     /// uses (none, one or more), grouping on the first channel of <paramref name="matchOn"/> [B, C, H, W] (null: the noisy
-    /// image), at the noise levels <paramref name="levels"/> [B, C] ([0, 1] scale). With a <paramref name="probe"/> [B, C, H, W],
-    /// also returns the same linear map (groups, gains and weights held as they are) applied to the probe: probe * response is
-    /// then a Monte-Carlo estimate of the filter's divergence map with its groups and gains held fixed. Returns tensors in the
-    /// input's dtype. An image smaller than a patch comes back as its first pilot (or as it is, without one), with a zero response.
+    /// image), at the noise levels <paramref name="levels"/> [B, C] ([0, 1] scale). Returns [B, C, H, W] in the input's dtype.
+    /// An image smaller than a patch comes back as its first pilot (or as it is, without one).
     /// </summary>
-    internal static (Tensor Filtered, Tensor? ProbeResponse) Filter(Stage stage, Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor? matchOn, Tensor levels, Tensor? probe = null, long referencesPerBand = ReferencesPerBand)
+    internal static Tensor Filter(Stage stage, Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor? matchOn, Tensor levels, long referencesPerBand = ReferencesPerBand)
     {
-        var others = pilots.Append(matchOn).Append(probe).OfType<Tensor>();
+        var others = pilots.Append(matchOn).OfType<Tensor>();
         if (noisy.dim() != 4 || others.Any(t => !noisy.shape.SequenceEqual(t.shape)))
-            throw new ArgumentException($"Expected noisy, pilot, matching and probe images of one shape [B, C, H, W], got {string.Join(", ", new[] { noisy }.Concat(others).Select(Internal.Shapes.Of))}.");
+            throw new ArgumentException($"Expected noisy, pilot and matching images of one shape [B, C, H, W], got {string.Join(", ", new[] { noisy }.Concat(others).Select(Internal.Shapes.Of))}.");
         if (levels.dim() != 2 || levels.shape[0] != noisy.shape[0] || levels.shape[1] != noisy.shape[1])
             throw new ArgumentException($"Expected one noise level per image and channel [{noisy.shape[0]}, {noisy.shape[1]}], got {Internal.Shapes.Of(levels)}.");
         using var scope = NewDisposeScope();
         var filtered = new Tensor[noisy.shape[0]];
-        var responses = new Tensor[probe is null ? 0 : noisy.shape[0]];
         for (int b = 0; b < filtered.Length; b++)
         {
             var imagePilots = pilots.Select(p => p[b].to(float32)).ToArray();
-            var (image, response) = FilterImage(stage, noisy[b].to(float32), imagePilots, (matchOn ?? noisy)[b][0].to(float32), levels[b].to(float32).clamp_min(MinimumLevel), probe?[b].to(float32), referencesPerBand);
-            filtered[b] = image;
-            if (response is not null) responses[b] = response;
+            filtered[b] = FilterImage(stage, noisy[b].to(float32), imagePilots, (matchOn ?? noisy)[b][0].to(float32), levels[b].to(float32).clamp_min(MinimumLevel), referencesPerBand);
         }
-        var result = stack(filtered).to(noisy.dtype).MoveToOuterDisposeScope();
-        return (result, probe is null ? null : stack(responses).to(noisy.dtype).MoveToOuterDisposeScope());
+        return stack(filtered).to(noisy.dtype).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One image [C, H, W] with its pilots, the plane [H, W] it is grouped on, per-channel levels [C] and probe.</summary>
-    private static (Tensor Filtered, Tensor? Response) FilterImage(Stage stage, Tensor noisy, Tensor[] pilots, Tensor matchOn, Tensor levels, Tensor? probe, long referencesPerBand)
+    /// <summary>One image [C, H, W] with its pilots, the plane [H, W] it is grouped on and per-channel levels [C].</summary>
+    private static Tensor FilterImage(Stage stage, Tensor noisy, Tensor[] pilots, Tensor matchOn, Tensor levels, long referencesPerBand)
     {
         using var scope = NewDisposeScope(); // the image's buffers go when it is done, not when the whole batch is
         long channels = noisy.shape[0], h = noisy.shape[1], w = noisy.shape[2];
         const int p = BlockMatching.PatchSize;
         if (h < p || w < p)
-            return ((pilots.FirstOrDefault() ?? noisy).clone().MoveToOuterDisposeScope(), probe is null ? null : zeros_like(probe).MoveToOuterDisposeScope());
+            return (pilots.FirstOrDefault() ?? noisy).clone().MoveToOuterDisposeScope();
         long hp = h - p + 1, wp = w - p + 1; // patch positions (top-left corners)
         int groupSize = BlockMatching.GroupSizeFor(hp, wp, stage.GroupSize);
         var patch2d = Dct2d(p).to(noisy.device);
@@ -76,7 +70,6 @@ internal static class CollaborativeFilter
 
         var numerator = zeros(channels, h * w, dtype: float64, device: noisy.device);
         var denominator = zeros(channels, h * w, dtype: float64, device: noisy.device);
-        var response = probe is null ? null : zeros(channels, h * w, dtype: float64, device: noisy.device);
         var rows = BlockMatching.ReferenceCoordinates(hp);
         var columns = BlockMatching.ReferenceCoordinates(wp);
         long rowsPerBand = Math.Max(1, referencesPerBand / columns.Length);
@@ -103,15 +96,11 @@ internal static class CollaborativeFilter
                 sums.index_add_(1, index, (estimate * groupWeights).permute(0, 3, 1, 2).reshape(channels, -1).to(float64), 1); // [C, p*p, K, R]
             Add(numerator, Back(gains * noisyCoefficients));
             denominator.index_add_(1, index, groupWeights.permute(0, 3, 1, 2).expand(channels, p * p, groupSize, references).reshape(channels, -1).to(float64), 1);
-            if (response is not null) Add(response, Back(gains * Transform(Gather(probe!, groupRows, groupColumns), patch2d, alongGroup)));
         }
         // Every pixel is covered (the references reach the last row and column); the pilot stands in should one not be.
-        var covered = denominator > 0;
-        var safe = denominator.clamp_min(1e-300);
+        var filtered = (numerator / denominator.clamp_min(1e-300)).to(float32);
         var fallback = (pilots.FirstOrDefault() ?? noisy).reshape(channels, -1);
-        var filtered = where(covered, (numerator / safe).to(float32), fallback).reshape(channels, h, w);
-        var probeResponse = response is null ? null : where(covered, (response / safe).to(float32), zeros_like(fallback)).reshape(channels, h, w);
-        return (filtered.MoveToOuterDisposeScope(), probeResponse?.MoveToOuterDisposeScope());
+        return where(denominator > 0, filtered, fallback).reshape(channels, h, w).MoveToOuterDisposeScope();
     }
 
     /// <summary>The patches of <paramref name="image"/> [C, H, W] at the corners [K, R]: [C, K, R, p*p].</summary>

@@ -28,7 +28,7 @@ internal static class CollaborativeHardThreshold
     /// Filters each image of <paramref name="noisy"/> [B, C, H, W] at the noise level <paramref name="levels"/> [B, C] of each
     /// channel ([0, 1] scale). Returns [B, C, H, W] in the input's dtype. An image smaller than a patch is returned as it is.
     /// </summary>
-    public static Tensor Filter(Tensor noisy, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, Array.Empty<Tensor>(), null, levels).Filtered;
+    public static Tensor Filter(Tensor noisy, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, Array.Empty<Tensor>(), null, levels);
 
     private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor variance)
     {

@@ -23,18 +23,18 @@ internal static class CollaborativeWiener
     /// <paramref name="levels"/> [B, C] as the noise level of each channel ([0, 1] scale). Returns [B, C, H, W] in the input's
     /// dtype. An image smaller than a patch is returned as its pilot.
     /// </summary>
-    public static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels).Filtered;
+    public static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels) => CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels);
 
     /// <summary><see cref="Filter(Tensor, Tensor, Tensor)"/> with <paramref name="referencesPerBand"/> references filtered at once (tests).</summary>
     internal static Tensor Filter(Tensor noisy, Tensor pilot, Tensor levels, long referencesPerBand) =>
-        CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels, referencesPerBand: referencesPerBand).Filtered;
+        CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels, referencesPerBand);
 
     /// <summary>
     /// Filters with two pilots: groups found in <paramref name="matchOn"/> (one of them), and each coefficient's gain taken from
     /// the mean of the pilots' powers, (P1^2 + P2^2) / 2, so that a coefficient either pilot shows as signal is kept in part.
     /// </summary>
     public static Tensor Filter(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor matchOn, Tensor levels) =>
-        CollaborativeFilter.Filter(Stage, noisy, pilots, matchOn, levels).Filtered;
+        CollaborativeFilter.Filter(Stage, noisy, pilots, matchOn, levels);
 
     private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor variance)
     {
