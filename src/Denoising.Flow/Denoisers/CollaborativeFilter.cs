@@ -81,7 +81,7 @@ internal static class CollaborativeFilter
             var (groupRows, groupColumns) = BlockMatching.Match(matching, bandRows, columns, groupSize); // [K, R] patch corners
             long references = groupRows.shape[1];
 
-            // The patches of every group [C, K, R, p*p] through the 2-D DCT of each patch, then the DCT along each group (one
+            // The patches of every group [C, K, R, p*p] through the 2-D DCT of each patch, then the Haar transform along each group (one
             // matrix product each way over all groups); the gains and weights; back to pixels.
             var noisyCoefficients = Transform(Gather(noisy, groupRows, groupColumns), patch2d, alongGroup);
             var pilotCoefficients = pilots.Select(pilot => Transform(Gather(pilot, groupRows, groupColumns), patch2d, alongGroup)).ToArray();

@@ -11,7 +11,7 @@ namespace Denoising.Flow.Denoisers;
 /// makes a texture that repeats across the window stand out of the noise in few coefficients, so what this keeps is often
 /// detail a smoother estimate has lost; its output serves as a pilot of <see cref="CollaborativeWiener"/>.
 /// Parameters: the normal profile of the BM3D paper (patch 8, groups of 16, search window 39, references every 3 pixels,
-/// threshold 2.7 sigma), with the DCT along the group.
+/// threshold 2.7 sigma), with the 2-D DCT of each patch and the Haar transform along the group.
 /// </summary>
 internal static class CollaborativeHardThreshold
 {
