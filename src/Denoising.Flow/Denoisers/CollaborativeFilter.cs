@@ -5,8 +5,9 @@ namespace Denoising.Flow.Denoisers;
 /// <summary>
 /// Collaborative filtering (Dabov, Foi, Katkovnik and Egiazarian 2007), the machinery both stages of BM3D share: similar patches
 /// are grouped (<see cref="BlockMatching"/>), each group goes through a separable 3-D transform (2-D DCT of each patch, Haar
-/// along the group, as in the BM3D paper; groups have a power-of-two size), every coefficient of the noisy group is multiplied by a gain a <see cref="Shrinkage"/> decides, and the groups'
-/// estimates are put back in place and averaged, each weighted as the shrinkage says. Several channels (an image in an opponent
+/// along the group, as in the BM3D paper; groups have a power-of-two size), every coefficient of the noisy group is multiplied
+/// by a gain a <see cref="Shrinkage"/> decides, and the groups' estimates are put back in place and averaged, each weighted as
+/// the shrinkage says. Several channels (an image in an opponent
 /// colour space, luminance first) share the groups found in the first one, as in CBM3D. The sums over overlapping patches are
 /// kept in float64, so the result does not depend on the order the groups come in. Knows nothing of networks or training.
 /// </summary>

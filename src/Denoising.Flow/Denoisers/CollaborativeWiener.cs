@@ -30,11 +30,14 @@ internal static class CollaborativeWiener
         CollaborativeFilter.Filter(Stage, noisy, new[] { pilot }, pilot, levels, referencesPerBand);
 
     /// <summary>
-    /// Filters with two pilots: groups found in <paramref name="matchOn"/> (one of them), and each coefficient's gain taken from
-    /// the mean of the pilots' powers, (P1^2 + P2^2) / 2, so that a coefficient either pilot shows as signal is kept in part.
+    /// Filters with several pilots: groups found in <paramref name="matchOn"/> (usually one of them), and each coefficient's gain
+    /// taken from the mean of the pilots' powers, (P1^2 + P2^2) / 2 for two, so that a coefficient either pilot shows as signal is
+    /// kept in part.
     /// </summary>
     public static Tensor Filter(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor matchOn, Tensor levels) =>
-        CollaborativeFilter.Filter(Stage, noisy, pilots, matchOn, levels);
+        pilots.Count > 0
+            ? CollaborativeFilter.Filter(Stage, noisy, pilots, matchOn, levels)
+            : throw new ArgumentException("The Wiener stage needs at least one pilot.", nameof(pilots));
 
     private static (Tensor Gains, Tensor Weights) Shrink(Tensor noisy, IReadOnlyList<Tensor> pilots, Tensor variance)
     {

@@ -75,5 +75,6 @@ public sealed class CollaborativeFilterTests
         var halved = CollaborativeWiener.Filter(noisy, new[] { pilot, zeros_like(pilot) }, pilot, levels);
         (halved - CollaborativeWiener.Filter(noisy, new[] { pilot / Math.Sqrt(2) }, pilot, levels)).abs().max().ToDouble().Should().BeLessThan(1e-5);
         (halved - one).abs().max().ToDouble().Should().BeGreaterThan(1e-3);
+        FluentActions.Invoking(() => CollaborativeWiener.Filter(noisy, NoPilot, pilot, levels)).Should().Throw<ArgumentException>().WithMessage("*at least one pilot*");
     }
 }
