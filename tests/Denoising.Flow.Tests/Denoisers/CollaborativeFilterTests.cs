@@ -75,6 +75,11 @@ public sealed class CollaborativeFilterTests
         var halved = CollaborativeWiener.Filter(noisy, new[] { pilot, zeros_like(pilot) }, pilot, levels);
         (halved - CollaborativeWiener.Filter(noisy, new[] { pilot / Math.Sqrt(2) }, pilot, levels)).abs().max().ToDouble().Should().BeLessThan(1e-5);
         (halved - one).abs().max().ToDouble().Should().BeGreaterThan(1e-3);
+        // The groups come from the image given to match on, not from the pilots: the clean-ish pilot matched on the noisy image
+        // filters differently from the same pilot matched on itself, and exactly like the stage run on those groups by hand.
+        var matchedOnNoisy = CollaborativeWiener.Filter(noisy, new[] { pilot }, noisy, levels);
+        (matchedOnNoisy - one).abs().max().ToDouble().Should().BeGreaterThan(1e-3);
+        (matchedOnNoisy - CollaborativeFilter.Filter(CollaborativeWiener.Stage, noisy, new[] { pilot }, noisy, levels)).abs().max().ToDouble().Should().Be(0);
         FluentActions.Invoking(() => CollaborativeWiener.Filter(noisy, NoPilot, pilot, levels)).Should().Throw<ArgumentException>().WithMessage("*at least one pilot*");
     }
 }
